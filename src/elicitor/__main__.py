@@ -1,0 +1,3 @@
+from elicitor.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""The artifact: the negotiated, signed result of one session, and its exports."""

@@ -1,0 +1,1 @@
+"""Benchmark tools: the simulated participant and its helpers."""

@@ -1,0 +1,1 @@
+"""The ``elicitor`` command line."""

@@ -1,0 +1,100 @@
+"""``elicitor sessions`` and ``elicitor trace``: list, export, show and verify."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from elicitor.errors import TraceTampered
+
+
+@click.group()
+def sessions() -> None:
+    """List and export interview sessions."""
+
+
+@sessions.command("list")
+@click.pass_obj
+def list_sessions(app: Any) -> None:
+    """List sessions with their status."""
+    store = app.store
+    records = store.list_sessions()
+    if not records:
+        click.echo("No sessions yet. Start one with: elicitor interview --template bug-triage")
+        return
+    briefings = {b.pk: b for b in store.list_briefings()}
+    click.echo(f"{'SESSION':16} {'STATUS':17} {'BRIEFING':24} {'EVENTS':>6}  UPDATED")
+    for record in records:
+        briefing = briefings.get(record.briefing_pk)
+        name = f"{briefing.slug} v{briefing.version}" if briefing else str(record.briefing_pk)
+        click.echo(
+            f"{record.id:16} {record.status:17} {name:24} {record.last_seq:>6}  "
+            f"{record.updated_at[:19]}"
+        )
+
+
+@sessions.command("export")
+@click.argument("session_id")
+@click.option(
+    "--format", "fmt", type=click.Choice(["md", "json", "html"]), default="md", show_default=True
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file.")
+@click.pass_obj
+def export(app: Any, session_id: str, fmt: str, output: str | None) -> None:
+    """Export the session's artifact (a draft until it is signed off)."""
+    from elicitor.artifact.render import render
+
+    text = render(app.interviewer.artifact(session_id), fmt)
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        click.echo(f"Wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@click.group()
+def trace() -> None:
+    """Show and verify a session's trace (its hash-chained event log)."""
+
+
+@trace.command("show")
+@click.argument("session_id")
+@click.pass_obj
+def show(app: Any, session_id: str) -> None:
+    """Print each question with its move and reason, and what was skipped or corrected."""
+    from elicitor.session.trace import describe_events
+
+    events = app.store.load_events(session_id)
+    for line in describe_events(events):
+        click.echo(line)
+
+
+@trace.command("verify")
+@click.argument("session_id")
+@click.pass_obj
+def verify(app: Any, session_id: str) -> None:
+    """Check the hash chain; exit 1 naming the first altered event."""
+    from elicitor.session.events import verify_chain
+
+    events = app.store.load_events(session_id)
+    problems = verify_chain(events)
+    if problems:
+        for problem in problems:
+            click.echo(f"event {problem.seq}: {problem.reason}", err=True)
+        raise TraceTampered(
+            f"trace of session {session_id} failed verification: event {problems[0].seq} was "
+            "altered or removed after it was written"
+        )
+    click.echo(
+        f"trace of session {session_id} is intact: {len(events)} events, last hash "
+        f"{events[-1].hash[:16]}…"
+    )
+    sys.stdout.flush()
+
+
+def register(root: click.Group) -> None:
+    root.add_command(sessions)
+    root.add_command(trace)

@@ -1,0 +1,1 @@
+"""The interview engine: analyst (reads answers), policy (picks the move), voice (asks)."""

@@ -1,0 +1,327 @@
+"""The offline analyst: reads one answer against the session so far.
+
+It splits the answer into claims in the participant's words, labels each claim's kind,
+finds vague terms, quantities, examples and hedges, assigns a briefing topic, and looks
+for contradictions with earlier claims. It is deterministic: the same log gives the same
+analysis.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pysbd
+
+from elicitor.briefing.model import Briefing
+from elicitor.engine import cues
+from elicitor.engine.embedding import default_embedder
+from elicitor.engine.quantities import find_quantities, format_quantity, same_value
+from elicitor.session.state import Claim, Contradiction, SessionState
+
+# Thresholds on cosine similarity of the shipped static embeddings. Unrelated sentences
+# score about 0.2-0.35 with this model, so every threshold sits well above that band;
+# tests/test_analyst.py holds the pairs they were chosen on.
+TOPIC_MIN_SIMILARITY = 0.45
+SAME_EVENT_SIMILARITY = 0.62
+SAME_SUBJECT_SIMILARITY = 0.72
+MAX_CLAIM_WORDS = 80
+
+_CLAUSE_SPLIT = re.compile(
+    r";\s+|,\s+but\s+|\s+but\s+|,\s+although\s+|,\s+whereas\s+|,\s+and then\s+", re.IGNORECASE
+)
+_FILLER = re.compile(
+    r"^(?:well|so|um+|uh+|hmm+|ok|okay|yeah|yes|right|oh|honestly|basically)[,.!]?\s+",
+    re.IGNORECASE,
+)
+_WORDS = re.compile(r"\S+")
+
+
+@dataclass
+class Analysis:
+    claims: list[Claim] = field(default_factory=list)
+    contradictions: list[Contradiction] = field(default_factory=list)
+    non_answer: str | None = None
+    covered_topics: list[str] = field(default_factory=list)
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "claims": [claim.to_dict() for claim in self.claims],
+            "contradictions": [c.__dict__ for c in self.contradictions],
+            "non_answer": self.non_answer,
+            "covered_topics": self.covered_topics,
+        }
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> pysbd.Segmenter:
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def split_claims(text: str) -> list[str]:
+    """Split an answer into claim-sized clauses, keeping the participant's words."""
+    text = " ".join(text.split())
+    if not text:
+        return []
+    parts: list[str] = []
+    for sentence in _segmenter().segment(text):
+        sentence = sentence.strip()
+        if not sentence:
+            continue
+        clauses = [c.strip(" ,") for c in _CLAUSE_SPLIT.split(sentence)]
+        # Split only when every clause can stand alone; "slow but fine" stays one claim.
+        if len(clauses) > 1 and all(len(c.split()) >= 4 for c in clauses):
+            parts.extend(clauses)
+        else:
+            parts.append(sentence)
+    claims = []
+    for part in parts:
+        part = _FILLER.sub("", part).strip()
+        words = part.split()
+        if not words:
+            continue
+        if len(words) > MAX_CLAIM_WORDS:
+            part = " ".join(words[:MAX_CLAIM_WORDS]) + " …"
+        claims.append(part[0].upper() + part[1:] if part[0].islower() else part)
+    return claims
+
+
+def classify_kind(text: str) -> tuple[str, list[str], list[str]]:
+    """Return (kind, hedges, judgment cues) for one claim.
+
+    Norms ("should") make a judgment even when hedged ("I think it should"); otherwise a
+    hedge makes an assumption; otherwise an evaluative word makes a judgment.
+    """
+    hedges = cues.find(cues.HEDGES, text)
+    norms = cues.find(cues.NORMS, text)
+    evaluations = cues.find(cues.EVALUATIVES, text)
+    if norms:
+        return "judgment", hedges, norms + evaluations
+    if hedges:
+        return "assumption", hedges, evaluations
+    if evaluations:
+        return "judgment", hedges, evaluations
+    return "fact", hedges, []
+
+
+def find_vague_terms(text: str, *, has_quantity: bool) -> list[str]:
+    """Return vague terms as 'category:term'. A claim with a number is not vague on time."""
+    found: list[str] = []
+    for category, terms in cues.VAGUE_TERMS.items():
+        if has_quantity and category in ("duration", "speed", "size", "amount", "time"):
+            continue
+        for term in cues.find(terms, text):
+            found.append(f"{category}:{term}")
+    return found
+
+
+def detect_non_answer(text: str) -> str | None:
+    """Return 'dont_know', 'skip', 'refused' or 'unclear' when the answer gives nothing."""
+    lowered = text.strip().lower().strip(".!?")
+    if not lowered:
+        return "unclear"
+    for kind in ("unclear", "refused", "skip", "dont_know"):
+        found = cues.find(cues.NON_ANSWERS[kind], lowered)
+        if not found:
+            continue
+        if kind == "skip" and len(lowered.split()) > 3:
+            continue
+        remainder = cues.pattern(cues.NON_ANSWERS[kind]).sub(" ", lowered)
+        if len(cues.content_stems(remainder)) < 3:
+            return kind
+    return None
+
+
+def polarity(text: str) -> int:
+    """Return +1 or -1: each negation and each failure word flips the claim's polarity."""
+    flips = len(cues.find(cues.NEGATIONS, text)) + len(cues.find(cues.FAILURE_WORDS, text))
+    return -1 if flips % 2 else 1
+
+
+def denies_change(text: str) -> bool:
+    return bool(cues.find(cues.UNCHANGED, text))
+
+
+def reports_change(text: str) -> bool:
+    return bool(cues.find(cues.CHANGE_VERBS, text)) and not cues.find(cues.NEGATIONS, text)
+
+
+def _mask_numbers(text: str) -> str:
+    return re.sub(r"\d[\d:.,]*", "N", text)
+
+
+@dataclass
+class _TopicIndex:
+    ids: list[str]
+    vectors: np.ndarray
+    owners: list[int]
+    keywords: list[re.Pattern[str] | None]
+
+
+@lru_cache(maxsize=16)
+def _topic_index(briefing_json: str) -> _TopicIndex:
+    briefing = Briefing.model_validate_json(briefing_json)
+    texts: list[str] = []
+    owners: list[int] = []
+    for index, topic in enumerate(briefing.topics):
+        texts.append(f"{topic.title}. {topic.description}")
+        owners.append(index)
+        for probe in topic.probes:
+            texts.append(probe)
+            owners.append(index)
+    keywords = [cues.pattern(tuple(t.keywords)) if t.keywords else None for t in briefing.topics]
+    vectors = default_embedder().encode(texts)
+    return _TopicIndex([t.id for t in briefing.topics], vectors, owners, keywords)
+
+
+class OfflineAnalyst:
+    """Rules, word lists and static embeddings; no network, no model server."""
+
+    name = "offline"
+
+    def analyze(
+        self,
+        text: str,
+        *,
+        briefing: Briefing,
+        state: SessionState,
+        answer_seq: int,
+        question: dict[str, Any] | None,
+    ) -> Analysis:
+        non_answer = detect_non_answer(text)
+        if non_answer:
+            return Analysis(non_answer=non_answer)
+        pieces = split_claims(text)
+        if not pieces:
+            return Analysis(non_answer="unclear")
+        embedder = default_embedder()
+        vectors = embedder.encode(pieces)
+        default_topic = question.get("topic_id") if question else None
+        index = _topic_index(briefing.model_dump_json())
+        next_number = len(state.claims) + 1
+        claims: list[Claim] = []
+        for offset, (piece, vector) in enumerate(zip(pieces, vectors, strict=True)):
+            quantities = find_quantities(piece)
+            kind, hedges, judgment_cues = classify_kind(piece)
+            claims.append(
+                Claim(
+                    id=f"c{next_number + offset}",
+                    text=piece,
+                    kind=kind,
+                    topic_id=_assign_topic(piece, vector, index, default_topic),
+                    answer_seq=answer_seq,
+                    quantities=quantities,
+                    vague_terms=find_vague_terms(piece, has_quantity=bool(quantities)),
+                    hedges=hedges,
+                    cues=judgment_cues,
+                    is_example=bool(cues.find(cues.EXAMPLE_CUES, piece)),
+                    negated=bool(cues.find(cues.NEGATIONS, piece)) or denies_change(piece),
+                    generalization=bool(cues.find(cues.GENERALIZATIONS, piece)),
+                )
+            )
+        contradictions = find_contradictions(claims, vectors, state)
+        covered = sorted({c.topic_id for c in claims if c.topic_id} - set(state.covered_topics))
+        return Analysis(claims=claims, contradictions=contradictions, covered_topics=covered)
+
+
+def _assign_topic(
+    text: str, vector: np.ndarray, index: _TopicIndex, default_topic: str | None
+) -> str | None:
+    """Pick the claim's topic: the question's topic unless another clearly fits better."""
+    keyword_hits = [len(p.findall(text)) if p else 0 for p in index.keywords]
+    similarities = index.vectors @ vector
+    best_similarity = np.zeros(len(index.ids))
+    for row, owner in enumerate(index.owners):
+        best_similarity[owner] = max(best_similarity[owner], similarities[row])
+    scores = best_similarity + 0.15 * np.minimum(np.array(keyword_hits), 3)
+    best = int(np.argmax(scores))
+    if default_topic in index.ids:
+        current = index.ids.index(default_topic)
+        if scores[best] - scores[current] < 0.2 or best_similarity[best] < TOPIC_MIN_SIMILARITY:
+            return default_topic
+        return index.ids[best]
+    if best_similarity[best] < TOPIC_MIN_SIMILARITY and keyword_hits[best] == 0:
+        return None
+    return index.ids[best]
+
+
+def find_contradictions(
+    new_claims: list[Claim], new_vectors: np.ndarray, state: SessionState
+) -> list[Contradiction]:
+    """Compare each new claim with every earlier active claim; return at most one per pair."""
+    earlier = [c for c in state.active_claims()]
+    if not earlier:
+        return []
+    embedder = default_embedder()
+    old_vectors = embedder.encode([c.text for c in earlier])
+    old_masked = embedder.encode([_mask_numbers(c.text) for c in earlier])
+    found: list[Contradiction] = []
+    number = len(state.contradictions) + 1
+    for claim, vector in zip(new_claims, new_vectors, strict=True):
+        masked = embedder.encode([_mask_numbers(claim.text)])[0]
+        for old, old_vector, old_masked_vector in zip(
+            earlier, old_vectors, old_masked, strict=True
+        ):
+            similarity = float(vector @ old_vector)
+            masked_similarity = float(masked @ old_masked_vector)
+            detail = _conflict(claim, old, similarity, masked_similarity)
+            if detail is None:
+                continue
+            kind, text = detail
+            found.append(Contradiction(f"x{number}", old.id, claim.id, kind, text))
+            number += 1
+            break
+    return found
+
+
+def _conflict(
+    new: Claim, old: Claim, similarity: float, masked_similarity: float
+) -> tuple[str, str] | None:
+    same_topic = new.topic_id is not None and new.topic_id == old.topic_id
+    shared = cues.content_stems(new.text) & cues.content_stems(old.text)
+    numbers = _number_conflict(new, old)
+    if numbers and (
+        masked_similarity >= SAME_EVENT_SIMILARITY or (same_topic and len(shared) >= 2)
+    ):
+        return "number", numbers
+    if (denies_change(new.text) and reports_change(old.text)) or (
+        denies_change(old.text) and reports_change(new.text)
+    ):
+        if same_topic or shared:
+            return "polarity", "one statement says nothing was changed, the other names a change"
+    if polarity(new.text) != polarity(old.text) and _same_subject(
+        new, old, shared, similarity, same_topic
+    ):
+        return "polarity", "one statement affirms what the other denies"
+    return None
+
+
+def _same_subject(
+    new: Claim, old: Claim, shared: set[str], similarity: float, same_topic: bool
+) -> bool:
+    polar = {cues.stem(w) for w in cues.FAILURE_WORDS + cues.SUCCESS_WORDS}
+    new_stems = cues.content_stems(new.text) - polar
+    old_stems = cues.content_stems(old.text) - polar
+    overlap = new_stems & old_stems
+    smaller = min(len(new_stems), len(old_stems))
+    if len(overlap) >= 2 and len(overlap) * 2 >= smaller:
+        return True
+    if (new.generalization or old.generalization) and same_topic and smaller <= 1:
+        return True
+    return similarity >= SAME_SUBJECT_SIMILARITY
+
+
+def _number_conflict(new: Claim, old: Claim) -> str | None:
+    """Name a value in one claim that matches no value of the same dimension in the other."""
+    for a in new.quantities:
+        rivals = [b for b in old.quantities if b.dimension == a.dimension]
+        if not rivals or any(same_value(a, b) for b in rivals):
+            continue
+        unmatched = [b for b in rivals if not any(same_value(b, x) for x in new.quantities)]
+        if not unmatched:
+            continue
+        return f"{format_quantity(unmatched[0])} earlier, {format_quantity(a)} now"
+    return None

@@ -1,0 +1,347 @@
+"""The conversation policy: keeps the open angles and picks one move per turn.
+
+The policy is plain deterministic code shared by every backend, so a trace means the same
+thing whichever model read the answers. Each move carries the reason it was chosen and an
+angle key; an angle is never asked twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from elicitor.briefing.model import Briefing, Topic
+from elicitor.engine.embedding import default_embedder
+from elicitor.session.state import Claim, SessionState
+
+# After this many answers in a row that added no claim, and once every required topic has
+# been opened, the pressure has run out and the interviewer wraps up.
+STALL_LIMIT = 3
+# Follow-ups on what was just said before the policy turns to the next probe or topic.
+MAX_FOLLOW_UPS_IN_A_ROW = 2
+# Probes asked on one visit to a topic before moving on to the next unopened topic.
+PROBES_PER_VISIT = 2
+# "I don't know" answers within one topic after which its remaining probes are dropped.
+TOPIC_GIVE_UP = 2
+# A summary checkpoint is proposed after this many new claims.
+SUMMARY_EVERY_CLAIMS = 7
+# A probe counts as already answered when a claim is this similar to it.
+PROBE_ANSWERED_SIMILARITY = 0.8
+DEFAULT_MAX_QUESTIONS = 40
+
+FOLLOW_UP_MOVES = frozenset(
+    {
+        "pin_down",
+        "ask_detail",
+        "ask_rationale",
+        "check_assumption",
+        "ask_example",
+        "ask_counterexample",
+    }
+)
+_VAGUE_PRIORITY = ("failure", "duration", "speed", "frequency", "quality", "size", "amount", "time")
+
+
+@dataclass(frozen=True)
+class Move:
+    name: str
+    reason: str
+    angle: str = ""
+    topic_id: str | None = None
+    claim_ids: tuple[str, ...] = ()
+    term: str = ""
+    contradiction_id: str = ""
+    probe: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_question(self) -> bool:
+        return self.name not in ("summarize", "wrap_up")
+
+
+@dataclass(frozen=True)
+class PolicyLimits:
+    max_questions: int = DEFAULT_MAX_QUESTIONS
+    summaries: bool = True
+
+
+class Policy:
+    """Chooses the next move from the briefing and the session state."""
+
+    def __init__(self, limits: PolicyLimits | None = None) -> None:
+        self.limits = limits or PolicyLimits()
+
+    def next_move(self, briefing: Briefing, state: SessionState) -> Move:
+        for step in (
+            self._contradiction,
+            self._stop_rules,
+            self._summary,
+            self._follow_up,
+            self._probe_current_topic,
+            self._open_topic,
+            self._remaining_probes,
+            self._older_follow_ups,
+        ):
+            move = step(briefing, state)
+            if move is not None:
+                return move
+        return Move("wrap_up", "no open angles are left", angle="wrap_up")
+
+    # -- steps, in priority order ----------------------------------------------------------
+
+    def _contradiction(self, briefing: Briefing, state: SessionState) -> Move | None:
+        for contradiction in reversed(list(state.contradictions.values())):
+            if contradiction.status != "open":
+                continue
+            angle = f"contradiction:{contradiction.id}"
+            if angle in state.angles_done:
+                continue
+            claim = state.claims.get(contradiction.claim_b)
+            return Move(
+                "raise_contradiction",
+                f"claims {contradiction.claim_a} and {contradiction.claim_b} disagree "
+                f"({contradiction.detail})",
+                angle=angle,
+                topic_id=claim.topic_id if claim else None,
+                claim_ids=(contradiction.claim_a, contradiction.claim_b),
+                contradiction_id=contradiction.id,
+            )
+        return None
+
+    def _stop_rules(self, briefing: Briefing, state: SessionState) -> Move | None:
+        if state.question_count() >= self.limits.max_questions:
+            return Move(
+                "wrap_up",
+                f"the question limit of {self.limits.max_questions} is reached",
+                angle="wrap_up",
+            )
+        required_open = all(t.id in _asked_topics(state) for t in briefing.topics if t.required)
+        if state.answers_without_news >= STALL_LIMIT and required_open:
+            return Move(
+                "wrap_up",
+                f"the last {state.answers_without_news} answers brought nothing new and every "
+                "required topic has been asked about",
+                angle="wrap_up",
+            )
+        return None
+
+    def _summary(self, briefing: Briefing, state: SessionState) -> Move | None:
+        if not self.limits.summaries or state.claims_since_summary < SUMMARY_EVERY_CLAIMS:
+            return None
+        number = sum(1 for q in state.questions if q["kind"] == "summary") + 1
+        return Move(
+            "summarize",
+            f"{state.claims_since_summary} new claims since the last checkpoint",
+            angle=f"summary:{number}",
+        )
+
+    def _follow_up(self, briefing: Briefing, state: SessionState) -> Move | None:
+        if _follow_ups_in_a_row(state) >= MAX_FOLLOW_UPS_IN_A_ROW:
+            return None
+        last = state.last_answer()
+        if last is None:
+            return None
+        fresh = [c for c in state.active_claims() if c.answer_seq == last["seq"]]
+        return _first_follow_up(briefing, state, fresh)
+
+    def _probe_current_topic(self, briefing: Briefing, state: SessionState) -> Move | None:
+        topic = _current_topic(briefing, state)
+        if topic is None or _probes_this_visit(state, topic.id) >= PROBES_PER_VISIT:
+            return None
+        return _next_probe(state, topic)
+
+    def _open_topic(self, briefing: Briefing, state: SessionState) -> Move | None:
+        asked = _asked_topics(state)
+        ordered = [t for t in briefing.topics if t.required] + [
+            t for t in briefing.topics if not t.required
+        ]
+        for topic in ordered:
+            if topic.id in asked:
+                continue
+            angle = f"topic:{topic.id}"
+            if angle in state.angles_done:
+                continue
+            if _answered(state, topic.question):
+                continue
+            required = "required" if topic.required else "optional"
+            return Move(
+                "open_topic",
+                f"the {required} topic '{topic.title}' has not been asked about yet",
+                angle=angle,
+                topic_id=topic.id,
+            )
+        return None
+
+    def _remaining_probes(self, briefing: Briefing, state: SessionState) -> Move | None:
+        for topic in sorted(briefing.topics, key=lambda t: not t.required):
+            move = _next_probe(state, topic)
+            if move is not None:
+                return move
+        return None
+
+    def _older_follow_ups(self, briefing: Briefing, state: SessionState) -> Move | None:
+        return _first_follow_up(briefing, state, state.active_claims())
+
+
+def _first_follow_up(briefing: Briefing, state: SessionState, claims: list[Claim]) -> Move | None:
+    for finder in (_pin_down, _missing_number, _rationale, _assumption, _counterexample):
+        for claim in claims:
+            move = finder(briefing, state, claim)
+            if move is not None and move.angle not in state.angles_done:
+                return move
+    return None
+
+
+def _pin_down(briefing: Briefing, state: SessionState, claim: Claim) -> Move | None:
+    terms = sorted(claim.vague_terms, key=lambda t: _VAGUE_PRIORITY.index(t.split(":", 1)[0]))
+    for term in terms:
+        category, word = term.split(":", 1)
+        angle = f"vague:{claim.id}:{word}"
+        if angle in state.angles_done or f"vague-word:{word}" in state.angles_done:
+            continue
+        return Move(
+            "pin_down",
+            f'"{word}" in {claim.id} is vague ({category})',
+            angle=angle,
+            topic_id=claim.topic_id,
+            claim_ids=(claim.id,),
+            term=term,
+        )
+    return None
+
+
+def _missing_number(briefing: Briefing, state: SessionState, claim: Claim) -> Move | None:
+    if claim.topic_id is None or claim.quantities:
+        return None
+    topic = _topic(briefing, claim.topic_id)
+    if topic is None or not topic.needs_quantity:
+        return None
+    if any(c.quantities for c in state.active_claims() if c.topic_id == topic.id):
+        return None
+    return Move(
+        "ask_detail",
+        f"the topic '{topic.title}' needs a number and has none yet",
+        angle=f"detail:{topic.id}",
+        topic_id=topic.id,
+        claim_ids=(claim.id,),
+    )
+
+
+def _rationale(briefing: Briefing, state: SessionState, claim: Claim) -> Move | None:
+    from elicitor.engine import cues
+
+    if claim.kind != "judgment" or cues.find(cues.RATIONALE_CUES, claim.text):
+        return None
+    return Move(
+        "ask_rationale",
+        f"{claim.id} is a judgment without a reason",
+        angle=f"rationale:{claim.id}",
+        topic_id=claim.topic_id,
+        claim_ids=(claim.id,),
+    )
+
+
+def _assumption(briefing: Briefing, state: SessionState, claim: Claim) -> Move | None:
+    if claim.kind != "assumption" or claim.kind_source == "participant":
+        return None
+    return Move(
+        "check_assumption",
+        f"{claim.id} is an assumption ({', '.join(claim.hedges) or 'hedged'})"
+        " that has not been checked",
+        angle=f"assumption:{claim.id}",
+        topic_id=claim.topic_id,
+        claim_ids=(claim.id,),
+    )
+
+
+def _counterexample(briefing: Briefing, state: SessionState, claim: Claim) -> Move | None:
+    if not claim.generalization or claim.is_example:
+        return None
+    return Move(
+        "ask_counterexample",
+        f"{claim.id} is a general statement with no counterexample",
+        angle=f"counter:{claim.id}",
+        topic_id=claim.topic_id,
+        claim_ids=(claim.id,),
+    )
+
+
+def _next_probe(state: SessionState, topic: Topic) -> Move | None:
+    if _dont_knows_in_topic(state, topic.id) >= TOPIC_GIVE_UP:
+        return None
+    for number, probe in enumerate(topic.probes, start=1):
+        angle = f"probe:{topic.id}:{number}"
+        if angle in state.angles_done or _answered(state, probe):
+            continue
+        return Move(
+            "probe",
+            f"detail {number} of '{topic.title}' is still missing",
+            angle=angle,
+            topic_id=topic.id,
+            probe=probe,
+        )
+    return None
+
+
+def _topic(briefing: Briefing, topic_id: str) -> Topic | None:
+    for topic in briefing.topics:
+        if topic.id == topic_id:
+            return topic
+    return None
+
+
+def _asked_topics(state: SessionState) -> set[str]:
+    return {q["topic_id"] for q in state.questions if q.get("topic_id") and q["kind"] == "question"}
+
+
+def _current_topic(briefing: Briefing, state: SessionState) -> Topic | None:
+    for question in reversed(state.questions):
+        if question["kind"] != "question":
+            continue
+        if question.get("topic_id"):
+            return _topic(briefing, question["topic_id"])
+        return None
+    return None
+
+
+def _tail_questions(state: SessionState) -> list[dict[str, object]]:
+    return [q for q in state.questions if q["kind"] == "question"]
+
+
+def _follow_ups_in_a_row(state: SessionState) -> int:
+    count = 0
+    for question in reversed(_tail_questions(state)):
+        if question["move"] not in FOLLOW_UP_MOVES:
+            break
+        count += 1
+    return count
+
+
+def _probes_this_visit(state: SessionState, topic_id: str) -> int:
+    count = 0
+    for question in reversed(_tail_questions(state)):
+        if question.get("topic_id") != topic_id:
+            break
+        if question["move"] == "probe":
+            count += 1
+    return count
+
+
+def _dont_knows_in_topic(state: SessionState, topic_id: str) -> int:
+    return sum(1 for u in state.unknowns if u.get("topic_id") == topic_id)
+
+
+@lru_cache(maxsize=2048)
+def _vector(text: str) -> np.ndarray:
+    return default_embedder().encode([text])[0]
+
+
+def _answered(state: SessionState, question: str) -> bool:
+    """Tell whether some claim already answers ``question`` closely enough to skip it."""
+    claims = state.active_claims()
+    if not claims:
+        return False
+    probe = _vector(question)
+    return any(float(_vector(c.text) @ probe) >= PROBE_ANSWERED_SIMILARITY for c in claims)

@@ -1,0 +1,1 @@
+"""Sessions: one participant's interview, stored as an append-only event log."""
