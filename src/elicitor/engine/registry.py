@@ -35,7 +35,14 @@ class Analyst(Protocol):
 class Voice(Protocol):
     name: str
 
-    def phrase(self, move: Move, *, briefing: Briefing, state: SessionState) -> str: ...
+    def phrase(
+        self,
+        move: Move,
+        *,
+        briefing: Briefing,
+        state: SessionState,
+        on_text: Callable[[str], None] | None = None,
+    ) -> str: ...
 
 
 @dataclass

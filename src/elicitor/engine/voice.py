@@ -7,6 +7,7 @@ one-question rule that every voice, offline or model-backed, must pass.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from elicitor.briefing.model import Briefing
 from elicitor.engine.policy import Move
@@ -118,7 +119,21 @@ class OfflineVoice:
 
     name = "offline"
 
-    def phrase(self, move: Move, *, briefing: Briefing, state: SessionState) -> str:
+    def phrase(
+        self,
+        move: Move,
+        *,
+        briefing: Briefing,
+        state: SessionState,
+        on_text: Callable[[str], None] | None = None,
+    ) -> str:
+        """Return the question for ``move``; ``on_text`` gets it whole (nothing to stream)."""
+        text = self._compose(move, briefing=briefing, state=state)
+        if on_text is not None:
+            on_text(text)
+        return text
+
+    def _compose(self, move: Move, *, briefing: Briefing, state: SessionState) -> str:
         claims = [state.claims[c] for c in move.claim_ids if c in state.claims]
         if move.name == "raise_contradiction" and len(claims) == 2:
             first, second = claims

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from elicitor.artifact.build import build_artifact, content_hash, format_points, summary_points
@@ -36,6 +37,18 @@ SUMMARY_HELP = (
     "Reply 'ok' if this is right, or correct points by number ('2: only the quarterly "
     "report', 'drop 3', '3 is a guess')."
 )
+
+
+TextSink = Callable[[str], None]
+
+
+@dataclass
+class Submitted:
+    """A stored answer: its event number, and the earlier reply when it was a retry."""
+
+    answer_seq: int
+    replay: Prompt | None = None
+    duplicate: bool = False
 
 
 @dataclass
@@ -117,8 +130,12 @@ class Interviewer:
         assert state.pending is not None
         return record.id, state.pending
 
-    def current(self, session_id: str) -> Prompt:
-        """Return what the participant should see now, finishing an interrupted turn first."""
+    def current(self, session_id: str, *, on_text: TextSink | None = None) -> Prompt:
+        """Return what the participant should see now, running a turn still owed first.
+
+        ``on_text`` receives the next question's text as it is produced (in pieces when the
+        voice streams); it is not called when the prompt already existed.
+        """
         loaded = self.load(session_id)
         state = loaded.state
         if state.status == "signed_off":
@@ -128,8 +145,7 @@ class Interviewer:
         last = state.last_answer()
         if last is None:
             raise Conflict(f"session {session_id} has no question to answer; start a new session")
-        log.info("session %s: finishing the turn for answer event %s", session_id, last["seq"])
-        return self._run_turn(loaded, last)
+        return self._run_turn(loaded, last, on_text=on_text)
 
     def pause(self, session_id: str) -> None:
         loaded = self.load(session_id)
@@ -173,8 +189,29 @@ class Interviewer:
         *,
         message_id: str | None = None,
         expected_seq: int | None = None,
+        on_text: TextSink | None = None,
     ) -> Prompt:
         """Store the answer, then run the turn and return the next prompt."""
+        submitted = self.submit_answer(
+            session_id, text, message_id=message_id, expected_seq=expected_seq
+        )
+        if submitted.replay is not None:
+            return submitted.replay
+        return self.current(session_id, on_text=on_text)
+
+    def submit_answer(
+        self,
+        session_id: str,
+        text: str,
+        *,
+        message_id: str | None = None,
+        expected_seq: int | None = None,
+    ) -> Submitted:
+        """Validate and commit the answer as its own event; run nothing else.
+
+        A retry with the same ``message_id`` stores nothing and returns the prompt that
+        followed the first delivery (``replay``) once that turn has run.
+        """
         cleaned = text.strip()
         if not cleaned:
             raise InvalidInput(
@@ -188,7 +225,9 @@ class Interviewer:
         loaded = self.load(session_id)
         state = loaded.state
         if message_id and message_id in state.message_ids:
-            return self._prompt_after(loaded, state.message_ids[message_id])
+            answer_seq = state.message_ids[message_id]
+            replay = self._prompt_after(loaded, answer_seq) if state.pending else None
+            return Submitted(answer_seq, replay=replay, duplicate=True)
         if expected_seq is not None and expected_seq != state.last_seq:
             raise Conflict(
                 f"session {session_id} has moved on (event {state.last_seq}, you sent "
@@ -196,14 +235,14 @@ class Interviewer:
             )
         if state.status == "signed_off":
             raise Conflict(f"session {session_id} is already signed off; it cannot take answers")
-        pending: list[PendingEvent] = []
-        if state.status == "paused":
-            pending.append(PendingEvent(EventType.RESUMED, {}))
         if state.pending is None:
             # An earlier turn was interrupted: finish it before taking a new answer.
             self.current(session_id)
             loaded = self.load(session_id)
             state = loaded.state
+        pending: list[PendingEvent] = []
+        if state.status == "paused":
+            pending.append(PendingEvent(EventType.RESUMED, {}))
         question_seq = state.pending.seq if state.pending else None
         pending.append(
             PendingEvent(
@@ -218,9 +257,7 @@ class Interviewer:
             prev_hash=state.last_hash,
             status="in_progress",
         )
-        for event in stored:
-            state.apply(event)
-        return self._run_turn(loaded, state.answers[-1])
+        return Submitted(stored[-1].seq)
 
     # -- editing claims outside a checkpoint (the web side panel) --------------------------
 
@@ -263,7 +300,9 @@ class Interviewer:
 
     # -- the turn --------------------------------------------------------------------------
 
-    def _run_turn(self, loaded: Loaded, answer: dict[str, object]) -> Prompt:
+    def _run_turn(
+        self, loaded: Loaded, answer: dict[str, object], *, on_text: TextSink | None = None
+    ) -> Prompt:
         state = loaded.state
         briefing = loaded.briefing.briefing
         engine = self.engine_for(state.engine)
@@ -282,7 +321,7 @@ class Interviewer:
             events.extend(self._answer_events(loaded, answer, question, engine))
         preview = _preview(state, events)
         move = self.policy.next_move(briefing, preview)
-        events.extend(self._prompt_events(move, preview, briefing, engine))
+        events.extend(self._prompt_events(move, preview, briefing, engine, on_text=on_text))
         elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
         events[-1].payload["engine_ms"] = elapsed_ms
         stored = self.store.append(
@@ -455,7 +494,13 @@ class Interviewer:
         return self._done_prompt(state)
 
     def _prompt_events(
-        self, move: Move, state: SessionState, briefing: Briefing, engine: Engine
+        self,
+        move: Move,
+        state: SessionState,
+        briefing: Briefing,
+        engine: Engine,
+        *,
+        on_text: TextSink | None = None,
     ) -> list[PendingEvent]:
         base = {
             "move": move.name,
