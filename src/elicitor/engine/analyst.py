@@ -142,7 +142,12 @@ def polarity(text: str) -> int:
 
 
 def denies_change(text: str) -> bool:
-    return bool(cues.find(cues.UNCHANGED, text))
+    """Tell whether the claim says nothing was changed or customised."""
+    if cues.find(cues.UNCHANGED, text):
+        return True
+    if not cues.find(cues.NEGATIONS, text):
+        return False
+    return any(s.startswith(cues.CHANGE_STEMS) for s in cues.content_stems(text))
 
 
 def reports_change(text: str) -> bool:
@@ -277,41 +282,77 @@ def find_contradictions(
     return found
 
 
+_OUTCOME_WORDS = cues.FAILURE_WORDS + cues.SUCCESS_WORDS
+# Words that restrict or condition a statement; "only the quarterly report fails" and
+# "removing it makes export work again" do not contradict the general complaint.
+_SCOPING = (
+    "only", "just", "except", "but not", "again", "if", "when", "after", "once", "unless",
+    "until", "whenever",
+)
+# Concepts for which a plain description contradicts a claimed default ("no special options").
+_CONFIGURATION = frozenset(cues.concepts("setting plugin"))
+SAME_OUTCOME_SUBJECT_SIMILARITY = 0.5
+
+
+def _scoped(text: str) -> bool:
+    # "log-only" names a mode; only a free-standing "only" restricts the statement.
+    return bool(cues.find(_SCOPING, re.sub(r"(\w)-(\w)", r"\1_\2", text)))
+
+
 def _conflict(
     new: Claim, old: Claim, similarity: float, masked_similarity: float
 ) -> tuple[str, str] | None:
     same_topic = new.topic_id is not None and new.topic_id == old.topic_id
-    shared = cues.content_stems(new.text) & cues.content_stems(old.text)
+    polar = {cues.stem(w) for w in _OUTCOME_WORDS}
+    new_concepts = cues.concepts(new.text)
+    old_concepts = cues.concepts(old.text)
     numbers = _number_conflict(new, old)
-    if numbers and (
-        masked_similarity >= SAME_EVENT_SIMILARITY or (same_topic and len(shared) >= 2)
-    ):
+    if numbers and (new_concepts & old_concepts):
         return "number", numbers
-    if (denies_change(new.text) and reports_change(old.text)) or (
-        denies_change(old.text) and reports_change(new.text)
-    ):
-        if same_topic or shared:
-            return "polarity", "one statement says nothing was changed, the other names a change"
-    if polarity(new.text) != polarity(old.text) and _same_subject(
-        new, old, shared, similarity, same_topic
-    ):
-        return "polarity", "one statement affirms what the other denies"
+    shared = (new_concepts - polar) & (old_concepts - polar)
+    change = _change_conflict(new, old, shared, same_topic)
+    if change:
+        return "polarity", change
+    return _polarity_conflict(new, old, shared, similarity, same_topic)
+
+
+def _change_conflict(new: Claim, old: Claim, shared: set[str], same_topic: bool) -> str | None:
+    for denial, other in ((new, old), (old, new)):
+        if not denies_change(denial.text) or denies_change(other.text):
+            continue
+        if reports_change(other.text) and (same_topic or shared):
+            return "one statement says nothing was changed, the other names a change"
+        if shared & _CONFIGURATION and not cues.find(cues.NEGATIONS, other.text):
+            return "one statement says nothing was customised, the other names a setting"
     return None
 
 
-def _same_subject(
+def _polarity_conflict(
     new: Claim, old: Claim, shared: set[str], similarity: float, same_topic: bool
-) -> bool:
-    polar = {cues.stem(w) for w in cues.FAILURE_WORDS + cues.SUCCESS_WORDS}
-    new_stems = cues.content_stems(new.text) - polar
-    old_stems = cues.content_stems(old.text) - polar
-    overlap = new_stems & old_stems
-    smaller = min(len(new_stems), len(old_stems))
-    if len(overlap) >= 2 and len(overlap) * 2 >= smaller:
-        return True
-    if (new.generalization or old.generalization) and same_topic and smaller <= 1:
-        return True
-    return similarity >= SAME_SUBJECT_SIMILARITY
+) -> tuple[str, str] | None:
+    if polarity(new.text) == polarity(old.text):
+        return None
+    if _scoped(new.text) or _scoped(old.text):
+        return None
+    polar = {cues.stem(w) for w in _OUTCOME_WORDS}
+    smaller = min(len(cues.concepts(new.text) - polar), len(cues.concepts(old.text) - polar))
+    new_outcome = bool(cues.find(_OUTCOME_WORDS, new.text))
+    old_outcome = bool(cues.find(_OUTCOME_WORDS, old.text))
+    detail = "one statement affirms what the other denies"
+    if new_outcome and old_outcome:
+        general = new.generalization or old.generalization
+        if general and same_topic and smaller <= 1:
+            return "polarity", "a general statement is contradicted by a specific case"
+        if len(shared) >= 2 and len(shared) * 2 >= smaller:
+            return "polarity", detail
+        if shared and same_topic and similarity >= SAME_OUTCOME_SUBJECT_SIMILARITY:
+            return "polarity", detail
+        return None
+    if new_outcome or old_outcome:
+        return None
+    if len(shared) >= 3 or (len(shared) >= 2 and len(shared) == smaller):
+        return "polarity", detail
+    return None
 
 
 def _number_conflict(new: Claim, old: Claim) -> str | None:

@@ -337,6 +337,8 @@ UNCHANGED: tuple[str, ...] = (
     "haven't touched",
 )
 # Verbs that report doing or changing something.
+# Stems of verbs that, negated, deny a change: "nothing on the computer changed".
+CHANGE_STEMS: tuple[str, ...] = ("chang", "modifi", "modify", "edit", "touch", "alter", "tweak")
 CHANGE_VERBS: tuple[str, ...] = (
     "changed",
     "change",
@@ -663,6 +665,12 @@ STOPWORDS: frozenset[str] = frozenset(
     ]
 )
 
+# Time-zone and clock words carry no subject: "18:14 UTC" and "23:25 UTC" are not about
+# the same thing because both say UTC.
+STOPWORDS = STOPWORDS | frozenset(
+    {"utc", "gmt", "pst", "pdt", "est", "edt", "cet", "cest", "am", "pm", "between"}
+)
+
 
 @lru_cache(maxsize=64)
 def pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
@@ -694,10 +702,42 @@ def content_stems(text: str) -> set[str]:
 
 
 def stem(word: str) -> str:
-    for suffix in ("ations", "ation", "ings", "ing", "ied", "ies", "ed", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+    """Cut common English endings: 'rules' -> 'rule', 'boxes' -> 'box', 'failed' -> 'fail'."""
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("es") and word[:-2].endswith(("s", "x", "z", "ch", "sh")) and len(word) > 4:
+        return word[:-2]
+    for suffix in ("ations", "ation", "ings", "ing", "ied", "ed", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
             base = word[: -len(suffix)]
-            if suffix in ("ied", "ies"):
-                return base + "y"
-            return base
+            return base + "y" if suffix == "ied" else base
     return word
+
+
+# Words that name the same thing in incident and bug reports; a shared concept counts as a
+# shared word when deciding whether two claims talk about the same thing.
+CONCEPTS: tuple[frozenset[str], ...] = (
+    frozenset({"delete", "wipe", "erase", "remove", "rm", "drop", "purge"}),
+    frozenset({"kill", "disable", "shut", "stop", "turn"}),
+    frozenset({"page", "alert", "notify", "notification", "alarm"}),
+    frozenset({"rollback", "revert", "roll", "undo"}),
+    frozenset({"setting", "preference", "option", "config", "configuration", "plist"}),
+    frozenset({"backup", "snapshot", "dump"}),
+    frozenset({"outage", "offline", "unavailable"}),
+    frozenset({"lost", "loss", "gone", "missing"}),
+    frozenset({"start", "begin", "began", "started"}),
+    frozenset({"modify", "modifi", "edit", "chang", "change", "alter", "tweak", "patch"}),
+    frozenset({"plugin", "add-on", "addon", "extension"}),
+    frozenset({"db", "database", "postgres", "postgresql"}),
+)
+_CONCEPT_OF: dict[str, str] = {
+    variant: sorted(group)[0]
+    for group in CONCEPTS
+    for word in group
+    for variant in (word, stem(word))
+}
+
+
+def concepts(text: str) -> set[str]:
+    """Return content stems with synonyms folded onto one name per concept."""
+    return {_CONCEPT_OF.get(s, s) for s in content_stems(text)}

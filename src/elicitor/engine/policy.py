@@ -27,8 +27,10 @@ PROBES_PER_VISIT = 2
 TOPIC_GIVE_UP = 2
 # A summary checkpoint is proposed after this many new claims.
 SUMMARY_EVERY_CLAIMS = 7
-# A probe counts as already answered when a claim is this similar to it.
+# A probe counts as already answered when a claim is this similar to it, and as already
+# asked when an earlier question is this similar to it.
 PROBE_ANSWERED_SIMILARITY = 0.8
+ALREADY_ASKED_SIMILARITY = 0.8
 DEFAULT_MAX_QUESTIONS = 40
 
 FOLLOW_UP_MOVES = frozenset(
@@ -144,7 +146,10 @@ class Policy:
         if last is None:
             return None
         fresh = [c for c in state.active_claims() if c.answer_seq == last["seq"]]
-        return _first_follow_up(briefing, state, fresh)
+        move = _first_follow_up(briefing, state, fresh)
+        if move is None:
+            move = _elaborate(state, fresh or _recent_claims(state))
+        return move
 
     def _probe_current_topic(self, briefing: Briefing, state: SessionState) -> Move | None:
         topic = _current_topic(briefing, state)
@@ -163,7 +168,7 @@ class Policy:
             angle = f"topic:{topic.id}"
             if angle in state.angles_done:
                 continue
-            if _answered(state, topic.question):
+            if _answered(state, topic.question) or _already_asked(state, topic.question):
                 continue
             required = "required" if topic.required else "optional"
             return Move(
@@ -186,11 +191,34 @@ class Policy:
 
 
 def _first_follow_up(briefing: Briefing, state: SessionState, claims: list[Claim]) -> Move | None:
-    for finder in (_pin_down, _missing_number, _rationale, _assumption, _counterexample):
+    for finder in (
+        _pin_down, _missing_number, _change_when, _change_why, _rationale, _assumption,
+        _counterexample,
+    ):
         for claim in claims:
             move = finder(briefing, state, claim)
             if move is not None and move.angle not in state.angles_done:
                 return move
+    return None
+
+
+def _recent_claims(state: SessionState) -> list[Claim]:
+    """Return the claims of the answer before the last one, when the last gave nothing."""
+    informative = [a for a in state.answers if any(c.answer_seq == a["seq"] for c in state.claims.values())]
+    if not informative or len(state.answers) - state.answers.index(informative[-1]) > 2:
+        return []
+    seq = informative[-1]["seq"]
+    return [c for c in state.active_claims() if c.answer_seq == seq]
+
+
+def _elaborate(state: SessionState, fresh: list[Claim]) -> Move | None:
+    """Invite more on the newest substantial claim: the funnel's next step."""
+    for claim in reversed(fresh):
+        angle = f"elaborate:{claim.id}"
+        if angle in state.angles_done or len(claim.text.split()) < 4:
+            continue
+        return Move("elaborate", f"{claim.id} is new and may lead to related details",
+                    angle=angle, topic_id=claim.topic_id, claim_ids=(claim.id,))
     return None
 
 
@@ -215,6 +243,10 @@ def _pin_down(briefing: Briefing, state: SessionState, claim: Claim) -> Move | N
 def _missing_number(briefing: Briefing, state: SessionState, claim: Claim) -> Move | None:
     if claim.topic_id is None or claim.quantities:
         return None
+    answer = state.answer(claim.answer_seq)
+    question = state.question(answer["question_seq"]) if answer and answer["question_seq"] else None
+    if question is None or question.get("topic_id") != claim.topic_id:
+        return None
     topic = _topic(briefing, claim.topic_id)
     if topic is None or not topic.needs_quantity:
         return None
@@ -227,6 +259,33 @@ def _missing_number(briefing: Briefing, state: SessionState, claim: Claim) -> Mo
         topic_id=topic.id,
         claim_ids=(claim.id,),
     )
+
+
+_TIME_CUES = (
+    "ago", "since", "yesterday", "today", "last week", "last month", "last year", "this morning",
+    "tonight", "earlier", "before", "after", "when", "while", "during", "in 19", "in 20",
+    "years", "months", "weeks", "days",
+)
+
+
+def _change_when(briefing: Briefing, state: SessionState, claim: Claim) -> Move | None:
+    from elicitor.engine import cues
+    from elicitor.engine.analyst import reports_change
+
+    if not reports_change(claim.text) or claim.quantities or cues.find(_TIME_CUES, claim.text):
+        return None
+    return Move("ask_when", f"{claim.id} reports a change without saying when",
+                angle=f"when:{claim.id}", topic_id=claim.topic_id, claim_ids=(claim.id,))
+
+
+def _change_why(briefing: Briefing, state: SessionState, claim: Claim) -> Move | None:
+    from elicitor.engine import cues
+    from elicitor.engine.analyst import reports_change
+
+    if not reports_change(claim.text) or cues.find(cues.RATIONALE_CUES, claim.text):
+        return None
+    return Move("ask_why", f"{claim.id} reports a change without its reason",
+                angle=f"why:{claim.id}", topic_id=claim.topic_id, claim_ids=(claim.id,))
 
 
 def _rationale(briefing: Briefing, state: SessionState, claim: Claim) -> Move | None:
@@ -257,7 +316,10 @@ def _assumption(briefing: Briefing, state: SessionState, claim: Claim) -> Move |
 
 
 def _counterexample(briefing: Briefing, state: SessionState, claim: Claim) -> Move | None:
-    if not claim.generalization or claim.is_example:
+    from elicitor.engine.analyst import denies_change
+
+    general = claim.generalization or denies_change(claim.text)
+    if not general or claim.is_example:
         return None
     return Move(
         "ask_counterexample",
@@ -273,7 +335,7 @@ def _next_probe(state: SessionState, topic: Topic) -> Move | None:
         return None
     for number, probe in enumerate(topic.probes, start=1):
         angle = f"probe:{topic.id}:{number}"
-        if angle in state.angles_done or _answered(state, probe):
+        if angle in state.angles_done or _answered(state, probe) or _already_asked(state, probe):
             continue
         return Move(
             "probe",
@@ -345,3 +407,13 @@ def _answered(state: SessionState, question: str) -> bool:
         return False
     probe = _vector(question)
     return any(float(_vector(c.text) @ probe) >= PROBE_ANSWERED_SIMILARITY for c in claims)
+
+
+def _already_asked(state: SessionState, question: str) -> bool:
+    """Tell whether an earlier question asked nearly the same thing."""
+    probe = _vector(question)
+    return any(
+        float(_vector(q["text"]) @ probe) >= ALREADY_ASKED_SIMILARITY
+        for q in state.questions
+        if q["kind"] == "question"
+    )

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 
 from elicitor.briefing.model import Briefing
+from elicitor.engine.analyst import denies_change
 from elicitor.engine.policy import Move
 from elicitor.session.state import Claim, SessionState
 
@@ -76,7 +77,9 @@ def _action_phrase(claim: Claim, term: str) -> str:
     before = lowered.split(term, 1)[0] if term in lowered else lowered
     subject = _SUBJECT_SPLIT.split(before, maxsplit=1)[0].strip(" ,.")
     subject = re.sub(r"^(?:so|and|but|well|the|my|our|this|that)\s+", "the ", subject).strip()
-    if not subject or subject in ("it", "the", "they", "this", "that"):
+    if not subject or subject.split()[-1] in ("it", "the", "they", "this", "that", "i", "we"):
+        return "try it"
+    if subject.split()[0] in ("i", "we", "you", "they", "it", "he", "she"):
         return "try it"
     if not subject.startswith(("the ", "a ", "an ")):
         subject = "the " + subject
@@ -93,6 +96,8 @@ def pin_down_question(claim: Claim, term: str) -> str:
     said = quote(claim.text, focus=word)
     if category == "failure":
         action = _action_phrase(claim, word)
+        if action == "try it":
+            return f'You said "{said}". What exactly did you see happen?'
         return (
             f'When you say it "{word}", what exactly happens when you {action}: an error, '
             "a spinner, a freeze, or nothing at all?"
@@ -112,6 +117,58 @@ def pin_down_question(claim: Claim, term: str) -> str:
     if category == "quality":
         return f'You said "{said}". What would "{word}" mean as something you could measure?'
     return f'You said "{said}". When exactly was that, as a date or a time?'
+
+
+MAX_ANCHOR_WORDS = 9
+
+
+_SUBORDINATE = re.compile(
+    r"^(?:since|when|after|before|if|while|although|because|once|whenever|ever since)\b",
+    re.IGNORECASE,
+)
+
+
+def subject_of(state: SessionState) -> str:
+    """Return the participant's own short name for what the interview is about.
+
+    It is the main clause of their first substantial statement, at most
+    ``MAX_ANCHOR_WORDS`` words: "Since I came back from a trip, meetings show up at the
+    wrong time" gives "meetings show up at the wrong time".
+    """
+    for claim in state.active_claims():
+        text = claim.text.rstrip(".!?").replace('"', "'")
+        parts = [p.strip() for p in text.split(", ")]
+        if len(parts) > 1 and _SUBORDINATE.match(parts[0]):
+            text = ", ".join(parts[1:])
+        text = re.split(r"\s+(?:and|but|so)\s+(?:it|i|we|they|then)\b", text, maxsplit=1)[0]
+        words = text.split()
+        if len(words) < 3:
+            continue
+        if len(words) > MAX_ANCHOR_WORDS:
+            return " ".join(words[:MAX_ANCHOR_WORDS]) + " …"
+        return text
+    return ""
+
+
+def anchor(question: str, state: SessionState) -> str:
+    """Tie a topic's opening question to the participant's own words, when there are any."""
+    subject = subject_of(state)
+    if not subject or '"' in question:
+        return question
+    return f'About "{subject}": {question[0].lower()}{question[1:]}'
+
+
+def fill_action(question: str, state: SessionState) -> str:
+    """Replace ``{action}`` in a template question with what the participant does."""
+    if "{action}" not in question:
+        return question
+    action = "try it"
+    for claim in state.active_claims():
+        failures = [t.split(":", 1)[1] for t in claim.vague_terms if t.startswith("failure:")]
+        if failures:
+            action = _action_phrase(claim, failures[0])
+            break
+    return question.replace("{action}", action)
 
 
 class OfflineVoice:
@@ -150,14 +207,23 @@ class OfflineVoice:
         if move.name == "check_assumption" and claims:
             return f'You said "{quote(claims[0].text)}". How could we confirm that?'
         if move.name == "ask_counterexample" and claims:
-            return (
-                f'You said "{quote(claims[0].text)}". Was there ever a time when it went '
-                "differently?"
-            )
+            said = quote(claims[0].text)
+            if denies_change(claims[0].text):
+                return f'You said "{said}". Was there any change at all, even a small or automatic one?'
+            if claims[0].negated:
+                return f'You said "{said}". Can you think of any exception, even a small or old one?'
+            return f'You said "{said}". Was there ever a time when it went differently?'
+        if move.name == "ask_when" and claims:
+            return f'You said "{quote(claims[0].text)}". When did that happen?'
+        if move.name == "ask_why" and claims:
+            return f'You said "{quote(claims[0].text)}". What was the reason for that?'
+        if move.name == "elaborate" and claims:
+            return f'You said "{quote(claims[0].text)}". What else can you tell me about that?'
         if move.name == "ask_example" and claims:
             return f'Could you give one concrete example of "{quote(claims[0].text)}"?'
         if move.name == "open_topic" and move.topic_id:
-            return briefing.topic(move.topic_id).question
+            question = fill_action(briefing.topic(move.topic_id).question, state)
+            return anchor(question, state)
         if move.name == "probe" and move.probe:
-            return move.probe
+            return fill_action(move.probe, state)
         raise ValueError(f"the offline voice cannot phrase move {move.name!r}")
