@@ -27,7 +27,7 @@ def build_artifact(state: SessionState, briefing: Briefing, *, version: int = 1)
     for claim in state.active_claims():
         by_topic.setdefault(claim.topic_id, []).append(_claim_out(claim, state))
     unknowns: dict[str | None, list[UnknownOut]] = {}
-    for unknown in state.unknowns:
+    for unknown in listed_unknowns(state):
         unknowns.setdefault(unknown.get("topic_id"), []).append(
             UnknownOut(
                 question=unknown.get("question", ""),
@@ -63,6 +63,7 @@ def build_artifact(state: SessionState, briefing: Briefing, *, version: int = 1)
         ),
         topics=topics,
         other_claims=other,
+        other_unknowns=[u for key, items in unknowns.items() if key not in known for u in items],
         rejected_claims=[c.id for c in state.claims.values() if not c.active],
         contradictions=[
             ContradictionOut(
@@ -108,6 +109,11 @@ def _claim_out(claim: Claim, state: SessionState) -> ClaimOut:
     )
 
 
+def listed_unknowns(state: SessionState) -> list[dict[str, Any]]:
+    """Return the unknowns worth showing: gaps, not "nothing more to add"."""
+    return [u for u in state.unknowns if u.get("listed", True)]
+
+
 def summary_points(state: SessionState, briefing: Briefing) -> list[dict[str, Any]]:
     """Number the active claims grouped by topic, for checkpoints and the review."""
     points: list[dict[str, Any]] = []
@@ -146,7 +152,7 @@ def format_points(points: list[dict[str, Any]], state: SessionState, briefing: B
     titles = {t.id: t.title for t in briefing.topics}
     unknown_lines = [
         f"  - {titles.get(u.get('topic_id') or '', 'Other')}: {u.get('question', '')}"
-        for u in state.unknowns
+        for u in listed_unknowns(state)
     ]
     if unknown_lines:
         lines.append("Unknown (you did not know or skipped):")

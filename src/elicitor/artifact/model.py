@@ -20,6 +20,9 @@ class QuantityOut(_Strict):
     dimension: str
     base_value: float
     approximate: bool
+    expected: bool = Field(
+        default=False, description="A projected value, e.g. after 'expected to grow five-fold'."
+    )
 
 
 class ClaimSource(_Strict):
@@ -87,6 +90,9 @@ class Artifact(_Strict):
     briefing: BriefingRef
     topics: list[TopicOut]
     other_claims: list[ClaimOut] = Field(description="Claims that fit no briefing topic.")
+    other_unknowns: list[UnknownOut] = Field(
+        default_factory=list, description="Unanswered questions that belong to no topic."
+    )
     rejected_claims: list[str] = Field(description="Ids of claims the participant rejected.")
     contradictions: list[ContradictionOut]
     questions_asked: int

@@ -46,9 +46,10 @@ def to_markdown(artifact: Artifact) -> str:
         lines.extend(_claim_line(c) for c in topic.claims)
         lines.extend(f"- Unknown: {u.question}" for u in topic.unknowns)
         lines.append("")
-    if artifact.other_claims:
+    if artifact.other_claims or artifact.other_unknowns:
         lines += ["## Other", ""]
         lines.extend(_claim_line(c) for c in artifact.other_claims)
+        lines.extend(f"- Unknown: {u.question}" for u in artifact.other_unknowns)
         lines.append("")
     if artifact.contradictions:
         lines += ["## Contradictions", ""]

@@ -59,12 +59,36 @@ def validate_briefing(data: Any, *, source: str = "briefing") -> Briefing:
             f"{source}: expected a mapping of fields (title, goal, topics, ...), "
             f"got {type(data).__name__}"
         )
+    duplicates = _duplicate_topic_ids(data)
     try:
-        return Briefing.model_validate(data)
+        briefing = Briefing.model_validate(data)
     except ValidationError as exc:
-        errors = [_describe(error, data) for error in exc.errors()]
+        errors = [_describe(error, data) for error in exc.errors()] + duplicates
         lines = "\n".join(f"  {e['field']}: {e['problem']}" for e in errors)
         raise BriefingInvalid(f"{source} is not a valid briefing:\n{lines}", errors=errors) from exc
+    return briefing
+
+
+def _duplicate_topic_ids(data: dict[str, Any]) -> list[dict[str, str]]:
+    """Find repeated topic ids up front, so they are reported next to other field errors."""
+    topics = data.get("topics")
+    if not isinstance(topics, list):
+        return []
+    seen: dict[str, int] = {}
+    errors = []
+    for index, topic in enumerate(topics):
+        topic_id = topic.get("id") if isinstance(topic, dict) else None
+        if not isinstance(topic_id, str):
+            continue
+        if topic_id in seen:
+            errors.append({
+                "field": f"topics[{index}].id",
+                "problem": f"topic id {topic_id!r} is already used by topics[{seen[topic_id]}]; "
+                "topic ids must be unique",
+            })
+        else:
+            seen[topic_id] = index
+    return errors
 
 
 def _describe(error: Any, data: dict[str, Any]) -> dict[str, str]:

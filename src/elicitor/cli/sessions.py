@@ -79,8 +79,9 @@ def verify(app: Any, session_id: str) -> None:
     """Check the hash chain; exit 1 naming the first altered event."""
     from elicitor.session.events import verify_chain
 
+    record = app.store.get_session(session_id)
     events = app.store.load_events(session_id)
-    problems = verify_chain(events)
+    problems = verify_chain(events, expected_last_seq=record.last_seq)
     if problems:
         for problem in problems:
             click.echo(f"event {problem.seq}: {problem.reason}", err=True)

@@ -19,7 +19,12 @@ import pysbd
 from elicitor.briefing.model import Briefing
 from elicitor.engine import cues
 from elicitor.engine.embedding import default_embedder
-from elicitor.engine.quantities import find_quantities, format_quantity, same_value
+from elicitor.engine.quantities import (
+    capacity_gap,
+    find_quantities,
+    format_quantity,
+    same_value,
+)
 from elicitor.session.state import Claim, Contradiction, SessionState
 
 # Thresholds on cosine similarity of the shipped static embeddings. Unrelated sentences
@@ -29,6 +34,9 @@ TOPIC_MIN_SIMILARITY = 0.45
 SAME_EVENT_SIMILARITY = 0.62
 SAME_SUBJECT_SIMILARITY = 0.72
 MAX_CLAIM_WORDS = 80
+MAX_CLAIM_CHARS = 600
+# One answer yields at most this many claims; the full answer stays in the log.
+MAX_CLAIMS_PER_ANSWER = 25
 
 _CLAUSE_SPLIT = re.compile(
     r";\s+|,\s+but\s+|\s+but\s+|,\s+although\s+|,\s+whereas\s+|,\s+and then\s+", re.IGNORECASE
@@ -46,14 +54,20 @@ class Analysis:
     contradictions: list[Contradiction] = field(default_factory=list)
     non_answer: str | None = None
     covered_topics: list[str] = field(default_factory=list)
+    # Model backends only: backend, model, prompt version, tokens, latency, retries and
+    # fallback of the call that produced this analysis. None for the offline analyst.
+    meta: dict[str, Any] | None = None
 
     def to_payload(self) -> dict[str, Any]:
-        return {
+        payload: dict[str, Any] = {
             "claims": [claim.to_dict() for claim in self.claims],
             "contradictions": [c.__dict__ for c in self.contradictions],
             "non_answer": self.non_answer,
             "covered_topics": self.covered_topics,
         }
+        if self.meta is not None:
+            payload["meta"] = self.meta
+        return payload
 
 
 @lru_cache(maxsize=1)
@@ -85,8 +99,10 @@ def split_claims(text: str) -> list[str]:
             continue
         if len(words) > MAX_CLAIM_WORDS:
             part = " ".join(words[:MAX_CLAIM_WORDS]) + " …"
+        if len(part) > MAX_CLAIM_CHARS:
+            part = part[:MAX_CLAIM_CHARS] + " …"
         claims.append(part[0].upper() + part[1:] if part[0].islower() else part)
-    return claims
+    return claims[:MAX_CLAIMS_PER_ANSWER]
 
 
 def classify_kind(text: str) -> tuple[str, list[str], list[str]]:
@@ -114,8 +130,15 @@ def find_vague_terms(text: str, *, has_quantity: bool) -> list[str]:
         if has_quantity and category in ("duration", "speed", "size", "amount", "time"):
             continue
         for term in cues.find(terms, text):
+            if category == "duration" and _DEGREE.search(text):
+                continue
             found.append(f"{category}:{term}")
     return found
+
+
+# "a bit overwhelming" is a degree, not a duration; "spins for a bit" is a duration.
+_DEGREE = re.compile(r"\ba (?:bit|little) (?!(?:then|and|but|before|after|longer|later|more)\b)"
+                     r"[a-z]{3,}", re.IGNORECASE)
 
 
 def detect_non_answer(text: str) -> str | None:
@@ -256,29 +279,24 @@ def _assign_topic(
 def find_contradictions(
     new_claims: list[Claim], new_vectors: np.ndarray, state: SessionState
 ) -> list[Contradiction]:
-    """Compare each new claim with every earlier active claim; return at most one per pair."""
-    earlier = [c for c in state.active_claims()]
-    if not earlier:
-        return []
-    embedder = default_embedder()
-    old_vectors = embedder.encode([c.text for c in earlier])
-    old_masked = embedder.encode([_mask_numbers(c.text) for c in earlier])
+    """Compare each new claim with earlier active claims and with the answer's own earlier
+    clauses ("upgrading did not help, although another user said it fixed it"); return at
+    most one contradiction per new claim."""
+    earlier = state.active_claims()
+    vectors = list(default_embedder().encode([c.text for c in earlier])) if earlier else []
     found: list[Contradiction] = []
     number = len(state.contradictions) + 1
     for claim, vector in zip(new_claims, new_vectors, strict=True):
-        masked = embedder.encode([_mask_numbers(claim.text)])[0]
-        for old, old_vector, old_masked_vector in zip(
-            earlier, old_vectors, old_masked, strict=True
-        ):
-            similarity = float(vector @ old_vector)
-            masked_similarity = float(masked @ old_masked_vector)
-            detail = _conflict(claim, old, similarity, masked_similarity)
+        for old, old_vector in zip(earlier, vectors, strict=True):
+            detail = _conflict(claim, old, float(vector @ old_vector))
             if detail is None:
                 continue
             kind, text = detail
             found.append(Contradiction(f"x{number}", old.id, claim.id, kind, text))
             number += 1
             break
+        earlier = [*earlier, claim]
+        vectors = [*vectors, vector]
     return found
 
 
@@ -299,21 +317,35 @@ def _scoped(text: str) -> bool:
     return bool(cues.find(_SCOPING, re.sub(r"(\w)-(\w)", r"\1_\2", text)))
 
 
-def _conflict(
-    new: Claim, old: Claim, similarity: float, masked_similarity: float
-) -> tuple[str, str] | None:
+def _conflict(new: Claim, old: Claim, similarity: float) -> tuple[str, str] | None:
     same_topic = new.topic_id is not None and new.topic_id == old.topic_id
     polar = {cues.stem(w) for w in _OUTCOME_WORDS}
     new_concepts = cues.concepts(new.text)
     old_concepts = cues.concepts(old.text)
-    numbers = _number_conflict(new, old)
+    numbers = _number_conflict(new, old) or capacity_gap(new.quantities, old.quantities)
     if numbers and (new_concepts & old_concepts):
         return "number", numbers
     shared = (new_concepts - polar) & (old_concepts - polar)
     change = _change_conflict(new, old, shared, same_topic)
     if change:
         return "polarity", change
+    refinement = _refinement(new, old, new_concepts & old_concepts)
+    if refinement:
+        return "refinement", refinement
     return _polarity_conflict(new, old, shared, similarity, same_topic)
+
+
+_MEASURABLE = ("duration", "speed", "size", "amount", "quality", "frequency")
+
+
+def _refinement(new: Claim, old: Claim, shared: set[str]) -> str | None:
+    """Name a vague earlier claim that a later number may pin down ("acceptable" -> 30 s)."""
+    if not new.quantities or old.quantities or not shared:
+        return None
+    vague = [t.split(":", 1)[1] for t in old.vague_terms if t.split(":", 1)[0] in _MEASURABLE]
+    if not vague:
+        return None
+    return f'"{vague[0]}" earlier, {format_quantity(new.quantities[0])} now'
 
 
 def _change_conflict(new: Claim, old: Claim, shared: set[str], same_topic: bool) -> str | None:
@@ -322,7 +354,8 @@ def _change_conflict(new: Claim, old: Claim, shared: set[str], same_topic: bool)
             continue
         if reports_change(other.text) and (same_topic or shared):
             return "one statement says nothing was changed, the other names a change"
-        if shared & _CONFIGURATION and not cues.find(cues.NEGATIONS, other.text):
+        named = re.search(r"'[^']{3,}'|\"[^\"]{3,}\"", other.text)
+        if named and shared & _CONFIGURATION and not cues.find(cues.NEGATIONS, other.text):
             return "one statement says nothing was customised, the other names a setting"
     return None
 
@@ -335,13 +368,18 @@ def _polarity_conflict(
     if _scoped(new.text) or _scoped(old.text):
         return None
     polar = {cues.stem(w) for w in _OUTCOME_WORDS}
-    smaller = min(len(cues.concepts(new.text) - polar), len(cues.concepts(old.text) - polar))
+    new_concepts = cues.concepts(new.text) - polar
+    old_concepts = cues.concepts(old.text) - polar
+    smaller = min(len(new_concepts), len(old_concepts))
     new_outcome = bool(cues.find(_OUTCOME_WORDS, new.text))
     old_outcome = bool(cues.find(_OUTCOME_WORDS, old.text))
     detail = "one statement affirms what the other denies"
     if new_outcome and old_outcome:
         general = new.generalization or old.generalization
-        if general and same_topic and smaller <= 1:
+        # "It always fails" / "it worked yesterday": pronoun subjects leave almost no words,
+        # so two bare claims, or two that name the same thing, are about one subject.
+        bare = smaller <= 1 and max(len(new_concepts), len(old_concepts)) <= 2
+        if general and (bare or shared):
             return "polarity", "a general statement is contradicted by a specific case"
         if len(shared) >= 2 and len(shared) * 2 >= smaller:
             return "polarity", detail
@@ -357,8 +395,8 @@ def _polarity_conflict(
 
 def _number_conflict(new: Claim, old: Claim) -> str | None:
     """Name a value in one claim that matches no value of the same dimension in the other."""
-    for a in new.quantities:
-        rivals = [b for b in old.quantities if b.dimension == a.dimension]
+    for a in (q for q in new.quantities if not q.expected):
+        rivals = [b for b in old.quantities if b.dimension == a.dimension and not b.expected]
         if not rivals or any(same_value(a, b) for b in rivals):
             continue
         unmatched = [b for b in rivals if not any(same_value(b, x) for x in new.quantities)]

@@ -361,6 +361,7 @@ CHANGE_VERBS: tuple[str, ...] = (
     "replaced",
     "added",
     "removed",
+    "removing",
     "deleted",
     "moved",
     "renamed",
@@ -405,6 +406,9 @@ FAILURE_WORDS: tuple[str, ...] = (
     "bad",
 )
 SUCCESS_WORDS: tuple[str, ...] = (
+    "help",
+    "helped",
+    "helps",
     "works",
     "worked",
     "working",
@@ -670,6 +674,12 @@ STOPWORDS: frozenset[str] = frozenset(
 STOPWORDS = STOPWORDS | frozenset(
     {"utc", "gmt", "pst", "pdt", "est", "edt", "cet", "cest", "am", "pm", "between"}
 )
+# Units and light verbs say nothing about the subject either: "the export takes 60 seconds"
+# and "the login takes 5 seconds" share only these.
+STOPWORDS = STOPWORDS | frozenset(
+    """take takes took taken happen happens happened ms sec secs second seconds min mins
+    minute minutes hour hours day days week weeks month months year years""".split()
+)
 
 
 @lru_cache(maxsize=64)
@@ -691,9 +701,16 @@ def _normalise_quotes(text: str) -> str:
 _WORD = re.compile(r"[a-z][a-z0-9_\-]*[a-z0-9]|[a-z]", re.IGNORECASE)
 
 
+_VERSION_TOKEN = re.compile(r"\b\d+(?:\.\d+)+\b")
+
+
 def content_stems(text: str) -> set[str]:
-    """Return rough stems of the content words: lower-cased, plural and verb endings cut."""
-    stems: set[str] = set()
+    """Return rough stems of the content words: lower-cased, plural and verb endings cut.
+
+    Version numbers ("0.68", "13.4") count as words: two claims naming one version are
+    about the same thing.
+    """
+    stems: set[str] = set(_VERSION_TOKEN.findall(text))
     for word in _WORD.findall(_normalise_quotes(text).lower()):
         if word in STOPWORDS or len(word) < 3:
             continue

@@ -119,8 +119,8 @@ class Policy:
                 f"the question limit of {self.limits.max_questions} is reached",
                 angle="wrap_up",
             )
-        required_open = all(t.id in _asked_topics(state) for t in briefing.topics if t.required)
-        if state.answers_without_news >= STALL_LIMIT and required_open:
+        visited = all(_visited(state, t) for t in briefing.topics if t.required)
+        if state.answers_without_news >= STALL_LIMIT and visited:
             return Move(
                 "wrap_up",
                 f"the last {state.answers_without_news} answers brought nothing new and every "
@@ -146,14 +146,17 @@ class Policy:
         if last is None:
             return None
         fresh = [c for c in state.active_claims() if c.answer_seq == last["seq"]]
-        move = _first_follow_up(briefing, state, fresh)
-        if move is None:
-            move = _elaborate(state, fresh or _recent_claims(state))
-        return move
+        if fresh:
+            return _first_follow_up(briefing, state, fresh) or _elaborate(state, fresh)
+        # The last answer gave nothing: invite more on the claims before it, once.
+        return _elaborate(state, _recent_claims(state))
 
     def _probe_current_topic(self, briefing: Briefing, state: SessionState) -> Move | None:
         topic = _current_topic(briefing, state)
         if topic is None or _probes_this_visit(state, topic.id) >= PROBES_PER_VISIT:
+            return None
+        if topic.id not in _asked_topics(state):
+            # A follow-up touched this topic; its own opening question comes first.
             return None
         return _next_probe(state, topic)
 
@@ -245,7 +248,9 @@ def _missing_number(briefing: Briefing, state: SessionState, claim: Claim) -> Mo
         return None
     answer = state.answer(claim.answer_seq)
     question = state.question(answer["question_seq"]) if answer and answer["question_seq"] else None
-    if question is None or question.get("topic_id") != claim.topic_id:
+    if question is None or question.get("move") not in ("open_topic", "probe"):
+        return None
+    if question.get("topic_id") != claim.topic_id:
         return None
     topic = _topic(briefing, claim.topic_id)
     if topic is None or not topic.needs_quantity:
@@ -268,11 +273,18 @@ _TIME_CUES = (
 )
 
 
+def _reports_event(claim: Claim) -> bool:
+    """Tell whether a claim reports a change that happened, not a rule or a condition."""
+    from elicitor.engine.analyst import _scoped, reports_change
+
+    return reports_change(claim.text) and not _scoped(claim.text)
+
+
 def _change_when(briefing: Briefing, state: SessionState, claim: Claim) -> Move | None:
     from elicitor.engine import cues
     from elicitor.engine.analyst import reports_change
 
-    if not reports_change(claim.text) or claim.quantities or cues.find(_TIME_CUES, claim.text):
+    if not _reports_event(claim) or claim.quantities or cues.find(_TIME_CUES, claim.text):
         return None
     return Move("ask_when", f"{claim.id} reports a change without saying when",
                 angle=f"when:{claim.id}", topic_id=claim.topic_id, claim_ids=(claim.id,))
@@ -282,7 +294,7 @@ def _change_why(briefing: Briefing, state: SessionState, claim: Claim) -> Move |
     from elicitor.engine import cues
     from elicitor.engine.analyst import reports_change
 
-    if not reports_change(claim.text) or cues.find(cues.RATIONALE_CUES, claim.text):
+    if not _reports_event(claim) or cues.find(cues.RATIONALE_CUES, claim.text):
         return None
     return Move("ask_why", f"{claim.id} reports a change without its reason",
                 angle=f"why:{claim.id}", topic_id=claim.topic_id, claim_ids=(claim.id,))
@@ -354,8 +366,25 @@ def _topic(briefing: Briefing, topic_id: str) -> Topic | None:
     return None
 
 
+def _visited(state: SessionState, topic: Topic) -> bool:
+    """Tell whether a topic got its opening question and one visit's probes, or gave up."""
+    asked = sum(
+        1
+        for q in state.questions
+        if q.get("topic_id") == topic.id and q["move"] in ("open_topic", "probe")
+    )
+    if asked >= 1 + min(PROBES_PER_VISIT, len(topic.probes)):
+        return True
+    return _dont_knows_in_topic(state, topic.id) >= TOPIC_GIVE_UP and asked >= 1
+
+
 def _asked_topics(state: SessionState) -> set[str]:
-    return {q["topic_id"] for q in state.questions if q.get("topic_id") and q["kind"] == "question"}
+    """Return the topics whose own question or probes were asked (follow-ups do not count)."""
+    return {
+        q["topic_id"]
+        for q in state.questions
+        if q.get("topic_id") and q["kind"] == "question" and q["move"] in ("open_topic", "probe")
+    }
 
 
 def _current_topic(briefing: Briefing, state: SessionState) -> Topic | None:
@@ -392,7 +421,15 @@ def _probes_this_visit(state: SessionState, topic_id: str) -> int:
 
 
 def _dont_knows_in_topic(state: SessionState, topic_id: str) -> int:
-    return sum(1 for u in state.unknowns if u.get("topic_id") == topic_id)
+    """Count non-answers to the topic's own question and probes (not to follow-ups)."""
+    count = 0
+    for unknown in state.unknowns:
+        if unknown.get("topic_id") != topic_id:
+            continue
+        question = state.question(unknown["question_seq"]) if unknown.get("question_seq") else None
+        if question is not None and question["move"] in ("open_topic", "probe"):
+            count += 1
+    return count
 
 
 @lru_cache(maxsize=2048)

@@ -223,7 +223,35 @@ def find_quantities(text: str) -> list[Quantity]:
             ),
         )
     found.sort(key=lambda q: converted.find(q.text))
+    found.extend(_projections(converted, found))
     return found
+
+
+_GROWTH = re.compile(
+    r"\b(?:grow|increase|rise|go up|multiply)\w*\s+(?:by\s+)?(?:about\s+)?"
+    r"(\d+|two|three|four|five|six|seven|eight|nine|ten)[- ]?(?:fold|times)\b"
+    r"|\b(double|triple|quadruple)s?d?\b",
+    re.IGNORECASE,
+)
+_FACTORS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "double": 2, "triple": 3, "quadruple": 4,
+}
+
+
+def _projections(text: str, found: list[Quantity]) -> list[Quantity]:
+    """Add the projected count when a claim says it will grow N-fold ("1000 users, five-fold")."""
+    match = _GROWTH.search(text)
+    counts = [q for q in found if q.dimension.startswith("count:")]
+    if match is None or not counts:
+        return []
+    word = (match.group(1) or match.group(2)).lower()
+    factor = float(_FACTORS.get(word, word if word.isdigit() else 1))
+    base = counts[0]
+    return [
+        Quantity(match.group(0), base.value * factor, base.unit, base.dimension,
+                 base.base_value * factor, approximate=True, expected=True)
+    ]
 
 
 def _find_times(converted: str, add: object) -> None:
@@ -334,6 +362,21 @@ def _clock_minutes(hour: int, minute: int, meridiem: str | None) -> int | None:
         is_pm = meridiem.lower().startswith("p")
         hour = hour % 12 + (12 if is_pm else 0)
     return (hour % 24) * 60 + minute
+
+
+def capacity_gap(a: list[Quantity], b: list[Quantity]) -> str | None:
+    """Name a stated count that falls short of a projected one in the other claim."""
+    for projected_side, other_side in ((a, b), (b, a)):
+        if any(q.expected for q in other_side):
+            continue
+        for projected in (q for q in projected_side if q.expected):
+            for stated in other_side:
+                if stated.dimension == projected.dimension and (
+                    stated.base_value < 0.8 * projected.base_value
+                ):
+                    return (f"{format_quantity(stated)} stated, about {projected.value:g} "
+                            f"{projected.unit}s expected")
+    return None
 
 
 def same_value(a: Quantity, b: Quantity) -> bool:

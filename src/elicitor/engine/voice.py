@@ -22,7 +22,7 @@ _QUESTION_WORD = (
 )
 # A second question glued on with "and"/"also": "What broke, and why did you restart it?"
 _GLUED_QUESTION = re.compile(
-    r"(?:,|;|\band\b|\balso\b|\bplus\b)\s+(?:and\s+)?(?:also\s+)?"
+    r"(?:;|\band\b|\balso\b|\bplus\b)\s+(?:also\s+)?"
     + _QUESTION_WORD
     + r"\s+(?:you|it|they|we|the|that|this|there|i|he|she)\b",
     re.IGNORECASE,
@@ -194,6 +194,13 @@ class OfflineVoice:
         claims = [state.claims[c] for c in move.claim_ids if c in state.claims]
         if move.name == "raise_contradiction" and len(claims) == 2:
             first, second = claims
+            contradiction = state.contradictions.get(move.contradiction_id)
+            vague = [t.split(":", 1)[1] for t in first.vague_terms]
+            if contradiction is not None and contradiction.kind == "refinement" and vague:
+                return (
+                    f'Earlier you said "{quote(first.text)}", and later "{quote(second.text)}". '
+                    f'Is that what "{vague[0]}" means here?'
+                )
             return (
                 f'Earlier you said "{quote(first.text)}", and later "{quote(second.text)}". '
                 "Which one is right, or were these two different things?"

@@ -103,8 +103,14 @@ class ChainProblem:
     reason: str
 
 
-def verify_chain(events: list[Event]) -> list[ChainProblem]:
-    """Check sequence numbers and hashes; return every problem found, in order."""
+def verify_chain(
+    events: list[Event], *, expected_last_seq: int | None = None
+) -> list[ChainProblem]:
+    """Check sequence numbers and hashes; return every problem found, in order.
+
+    ``expected_last_seq`` is the count the session row records; without it, deleting the
+    newest events would leave a shorter chain that is still valid.
+    """
     problems: list[ChainProblem] = []
     prev = GENESIS_HASH
     for expected_seq, event in enumerate(events, start=1):
@@ -122,4 +128,10 @@ def verify_chain(events: list[Event]) -> list[ChainProblem]:
         if recomputed != event.hash:
             problems.append(ChainProblem(event.seq, "content does not match its stored hash"))
         prev = event.hash
+    last = events[-1].seq if events else 0
+    if expected_last_seq is not None and last != expected_last_seq:
+        problems.append(
+            ChainProblem(last + 1, f"the log ends at event {last} but the session records "
+                         f"{expected_last_seq} events; events were removed")
+        )
     return problems

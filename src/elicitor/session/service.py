@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from elicitor.artifact.build import build_artifact, content_hash, format_points, summary_points
 from elicitor.artifact.model import Artifact
@@ -24,11 +24,18 @@ from elicitor.errors import Conflict, InvalidInput, TooLarge
 from elicitor.session.events import EventType, PendingEvent, seal
 from elicitor.session.replies import ParsedReply, parse_reply
 from elicitor.session.state import Prompt, SessionState
+from elicitor.settings import default_engine_spec
 from elicitor.store.store import BriefingRecord, Store
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_ANSWER_CHARS = 8000
+# A non-answer to these moves leaves a gap worth listing in the artifact; "I don't know" to
+# "what else can you tell me?" only means there is nothing more.
+LISTED_UNKNOWN_MOVES = frozenset(
+    {"opening", "open_topic", "probe", "pin_down", "ask_detail", "ask_when", "ask_why",
+     "check_assumption", "ask_rationale"}
+)
 REVIEW_HELP = (
     "Reply 'sign' to sign it off, correct points by number ('2: only the quarterly report', "
     "'drop 3', '3 is a guess'), or 'back' to keep going."
@@ -55,6 +62,7 @@ class Submitted:
 class Loaded:
     state: SessionState
     briefing: BriefingRecord
+    notices: list[str] = field(default_factory=list)
 
 
 class Interviewer:
@@ -106,7 +114,8 @@ class Interviewer:
         link_id: str | None = None,
     ) -> tuple[str, Prompt]:
         """Create a session and ask the briefing's opening question."""
-        spec = engine or briefing.briefing.engine or "offline"
+        # Model backends: the briefing's engine wins, then the server default (ELICITOR_ENGINE).
+        spec = engine or briefing.briefing.engine or default_engine_spec()
         chosen = self.engine_for(spec)
         opening = PendingEvent(
             EventType.QUESTION_ASKED,
@@ -322,6 +331,8 @@ class Interviewer:
         preview = _preview(state, events)
         move = self.policy.next_move(briefing, preview)
         events.extend(self._prompt_events(move, preview, briefing, engine, on_text=on_text))
+        if loaded.notices:
+            events[-1].payload["notice"] = " ".join(loaded.notices)
         elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
         events[-1].payload["engine_ms"] = elapsed_ms
         stored = self.store.append(
@@ -335,7 +346,9 @@ class Interviewer:
             state.apply(event)
         assert state.pending is not None
         prompt = state.pending
-        prompt.notice = self._budget_notice(state, briefing)
+        prompt.notice = " ".join(
+            n for n in (prompt.notice, self._budget_notice(state, briefing)) if n
+        )
         return prompt
 
     def _answer_events(
@@ -353,20 +366,22 @@ class Interviewer:
             answer_seq=int(answer["seq"]),  # type: ignore[call-overload]
             question=question,  # type: ignore[arg-type]
         )
-        events: list[PendingEvent] = []
+        # --- model backends: trace what the analyst call cost and whether it fell back ---
+        analyst_meta = getattr(analysis, "meta", None)
+        events: list[PendingEvent] = _fallback_events("analyst", analyst_meta)
+        # --- end of model backends ---
         if analysis.non_answer:
-            events.append(
-                PendingEvent(
-                    EventType.UNKNOWN_RECORDED,
-                    {
-                        "reason": analysis.non_answer,
-                        "topic_id": question.get("topic_id") if question else None,
-                        "question_seq": question.get("seq") if question else None,
-                        "question": question.get("text") if question else "",
-                        "answer_seq": answer["seq"],
-                    },
-                )
-            )
+            unknown = {
+                "reason": analysis.non_answer,
+                "topic_id": question.get("topic_id") if question else None,
+                "question_seq": question.get("seq") if question else None,
+                "question": question.get("text") if question else "",
+                "answer_seq": answer["seq"],
+                "listed": bool(question) and question.get("move") in LISTED_UNKNOWN_MOVES,
+            }
+            if analyst_meta is not None:
+                unknown["meta"] = analyst_meta
+            events.append(PendingEvent(EventType.UNKNOWN_RECORDED, unknown))
         else:
             payload = analysis.to_payload()
             payload["answer_seq"] = answer["seq"]
@@ -394,6 +409,7 @@ class Interviewer:
         points = list(question.get("points", []))  # type: ignore[call-overload]
         reply = parse_reply(str(answer["text"]), point_count=len(points))
         events = self._correction_events(reply, points)
+        loaded.notices.extend(f"Not applied: {error}." for error in reply.errors)
         if reply.other:
             extra = dict(answer)
             extra["text"] = " ".join(reply.other)
@@ -528,13 +544,21 @@ class Interviewer:
                     base | {"kind": "review", "text": text, "points": points},
                 )
             ]
-        text = engine.voice.phrase(move, briefing=briefing, state=state)
-        events = [PendingEvent(EventType.QUESTION_ASKED, base | {"kind": "question", "text": text})]
+        text = engine.voice.phrase(move, briefing=briefing, state=state, on_text=on_text)
+        # --- model backends: a model voice returns a str carrying the call's meta ---
+        voice_meta = getattr(text, "meta", None)
+        events = _fallback_events("voice", voice_meta)
+        question = base | {"kind": "question", "text": str(text)}
+        if voice_meta is not None:
+            question["meta"] = voice_meta
+        events.append(PendingEvent(EventType.QUESTION_ASKED, question))
+        question_seq = state.last_seq + len(events)
+        # --- end of model backends ---
         if move.contradiction_id:
             events.append(
                 PendingEvent(
                     EventType.CONTRADICTION_RAISED,
-                    {"id": move.contradiction_id, "question_seq": state.last_seq + 1},
+                    {"id": move.contradiction_id, "question_seq": question_seq},
                 )
             )
         return events
@@ -594,6 +618,25 @@ def _preview(state: SessionState, events: list[PendingEvent]) -> SessionState:
         preview.apply(sealed)
         prev = sealed.hash
     return preview
+
+
+# --- model backends ---------------------------------------------------------------------
+
+
+def _fallback_events(stage: str, meta: dict[str, object] | None) -> list[PendingEvent]:
+    """Return an engine_fallback event when a model call's meta says it fell back."""
+    if not meta or not meta.get("fallback"):
+        return []
+    payload = {
+        "stage": stage,
+        "error": meta.get("error"),
+        "backend": meta.get("backend"),
+        "model": meta.get("model"),
+    }
+    return [PendingEvent(EventType.ENGINE_FALLBACK, payload)]
+
+
+# --- end of model backends ---------------------------------------------------------------
 
 
 def _status_after_resume(state: SessionState) -> str:

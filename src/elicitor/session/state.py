@@ -30,6 +30,7 @@ class Quantity:
     dimension: str
     base_value: float
     approximate: bool = False
+    expected: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -218,6 +219,7 @@ def _on_question(state: SessionState, event: Event) -> None:
         reason=record["reason"],
         topic_id=topic_id,
         points=record["points"],
+        notice=payload.get("notice", ""),
     )
     if record["kind"] == "review":
         state.status = "awaiting_signoff"
