@@ -105,6 +105,20 @@ def split_claims(text: str) -> list[str]:
     return claims[:MAX_CLAIMS_PER_ANSWER]
 
 
+_SHORT_REPLY = re.compile(r"^(?:yes|yeah|yep|no|nope|correct|right|never|always)[.!]*$",
+                          re.IGNORECASE)
+
+
+def _expand_short_reply(text: str, question: dict[str, Any] | None) -> str:
+    """Keep a bare "yes" or "no" meaningful by recording what it answered."""
+    if question is None or not _SHORT_REPLY.match(text.strip()):
+        return text
+    asked = str(question.get("text", "")).strip()
+    if '"' in asked:
+        asked = asked.rsplit('". ', 1)[-1]
+    return f'{text.strip().rstrip(".!").capitalize()}, in reply to "{asked}"'
+
+
 def classify_kind(text: str) -> tuple[str, list[str], list[str]]:
     """Return (kind, hedges, judgment cues) for one claim.
 
@@ -155,7 +169,13 @@ def detect_non_answer(text: str) -> str | None:
         remainder = cues.pattern(cues.NON_ANSWERS[kind]).sub(" ", lowered)
         if len(cues.content_stems(remainder)) < 3:
             return kind
+    if _ACKNOWLEDGEMENT.match(lowered):
+        return "unclear"
     return None
+
+
+# A bare acknowledgement answers no question: "ok", "sure", "hmm".
+_ACKNOWLEDGEMENT = re.compile(r"^(?:ok|okay|sure|hmm+|alright|fine|got it)(?: then)?[.!]*$")
 
 
 def polarity(text: str) -> int:
@@ -222,7 +242,7 @@ class OfflineAnalyst:
         non_answer = detect_non_answer(text)
         if non_answer:
             return Analysis(non_answer=non_answer)
-        pieces = split_claims(text)
+        pieces = split_claims(_expand_short_reply(text, question))
         if not pieces:
             return Analysis(non_answer="unclear")
         embedder = default_embedder()

@@ -378,6 +378,23 @@ def _visited(state: SessionState, topic: Topic) -> bool:
     return _dont_knows_in_topic(state, topic.id) >= TOPIC_GIVE_UP and asked >= 1
 
 
+def topic_of_question(text: str, briefing: Briefing) -> str | None:
+    """Return the topic whose own question or a probe asks nearly the same as ``text``.
+
+    A follow-up such as "what exactly happens when you click the export button: an error,
+    a spinner ...?" is the symptom topic's question in the participant's words, so its
+    answer belongs there.
+    """
+    vector = _vector(text)
+    best, best_id = ALREADY_ASKED_SIMILARITY, None
+    for topic in briefing.topics:
+        for candidate in (topic.question, *topic.probes):
+            score = float(_vector(candidate) @ vector)
+            if score >= best:
+                best, best_id = score, topic.id
+    return best_id
+
+
 def _asked_topics(state: SessionState) -> set[str]:
     """Return the topics whose own question or probes were asked (follow-ups do not count)."""
     return {

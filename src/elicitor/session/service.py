@@ -17,7 +17,7 @@ from elicitor.artifact.build import build_artifact, content_hash, format_points,
 from elicitor.artifact.model import Artifact
 from elicitor.briefing.model import Briefing
 from elicitor.engine.analyst import OfflineAnalyst
-from elicitor.engine.policy import Move, Policy
+from elicitor.engine.policy import FOLLOW_UP_MOVES, Move, Policy, topic_of_question
 from elicitor.engine.quantities import find_quantities
 from elicitor.engine.registry import Engine, load_engine
 from elicitor.errors import Conflict, InvalidInput, TooLarge
@@ -549,6 +549,8 @@ class Interviewer:
         voice_meta = getattr(text, "meta", None)
         events = _fallback_events("voice", voice_meta)
         question = base | {"kind": "question", "text": str(text)}
+        if move.name in FOLLOW_UP_MOVES:
+            question["topic_id"] = topic_of_question(str(text), briefing) or move.topic_id
         if voice_meta is not None:
             question["meta"] = voice_meta
         events.append(PendingEvent(EventType.QUESTION_ASKED, question))
