@@ -83,3 +83,51 @@ class ConfigurationError(ElicitorError):
     """A setting is missing or wrong; the operator must fix the environment."""
 
     code = "configuration_error"
+
+
+# --- Model backends (LLM analyst and voice) ------------------------------------------
+# These are caught inside the engine: a failed model call makes the turn fall back to the
+# offline engine, and the trace records the message in an engine_fallback event.
+
+
+class ModelError(ElicitorError):
+    """A model backend call failed or returned unusable output."""
+
+    status_code = 502
+    code = "model_error"
+    # HTTP retries made before the call gave up, for the turn's trace.
+    retries = 0
+
+
+class ModelUnavailable(ModelError):
+    """The endpoint could not be reached, timed out, was overloaded or its circuit is open."""
+
+    status_code = 503
+    code = "model_unavailable"
+
+
+class ModelRequestRejected(ModelError):
+    """The endpoint rejected the request (bad key, unknown model, unsupported option)."""
+
+    code = "model_request_rejected"
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ModelOutputInvalid(ModelError):
+    """The model replied, but the reply broke the schema or the one-question rule.
+
+    ``str(error)`` is safe for logs and traces because it never quotes the reply.
+    ``feedback`` may quote it and is only sent back to the model on the retry.
+    """
+
+    code = "model_output_invalid"
+
+    def __init__(self, message: str, *, feedback: str | None = None) -> None:
+        super().__init__(message)
+        self.feedback = feedback or message
+
+
+# --- End of model backends -----------------------------------------------------------

@@ -1,0 +1,19 @@
+"""Server-rendered pages: the requester's login, briefings, links and sessions, and the
+participant's invitation and interview pages."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from elicitor.web.pages import (
+    briefing_pages,
+    login,
+    participant,
+    participant_review,
+    session_pages,
+)
+
+
+def include_pages(app: FastAPI) -> None:
+    for module in (login, briefing_pages, session_pages, participant, participant_review):
+        app.include_router(module.router, include_in_schema=False)
