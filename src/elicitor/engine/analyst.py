@@ -119,6 +119,10 @@ def _expand_short_reply(text: str, question: dict[str, Any] | None) -> str:
     return f'{text.strip().rstrip(".!").capitalize()}, in reply to "{asked}"'
 
 
+def _normalise(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
 def classify_kind(text: str) -> tuple[str, list[str], list[str]]:
     """Return (kind, hedges, judgment cues) for one claim.
 
@@ -245,6 +249,12 @@ class OfflineAnalyst:
         pieces = split_claims(_expand_short_reply(text, question))
         if not pieces:
             return Analysis(non_answer="unclear")
+        # A statement repeated word for word is not news: it adds no claim and no
+        # contradiction, so repeating an answer cannot make the interviewer loop.
+        known = {_normalise(c.text) for c in state.active_claims()}
+        pieces = [p for p in pieces if _normalise(p) not in known]
+        if not pieces:
+            return Analysis()
         embedder = default_embedder()
         vectors = embedder.encode(pieces)
         default_topic = question.get("topic_id") if question else None

@@ -6,6 +6,7 @@ import json
 import logging
 import secrets
 import threading
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -66,7 +67,12 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
             self.engine = create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
-        self._write_lock = threading.Lock()
+        # SQLite allows one writer at a time, and waiting on its busy handler costs far more
+        # than a process-wide lock. PostgreSQL needs no lock: the (session, seq) primary key
+        # and the last_seq check turn a lost race into Conflict.
+        self._write_lock: AbstractContextManager[Any] = (
+            threading.Lock() if self.is_sqlite else nullcontext()
+        )
         if migrate:
             self.migrate()
 
