@@ -26,6 +26,7 @@ OPTIONAL_COMMAND_MODULES = (
     "elicitor.cli.serve",
     "elicitor.cli.keys",
     "elicitor.cli.synthesize",
+    "elicitor.cli.cost",
 )
 
 

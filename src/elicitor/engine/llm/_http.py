@@ -225,6 +225,11 @@ class EventStream:
             for event in parse_sse(self.response.iter_lines()):
                 count += 1
                 yield event
+        except httpx.TimeoutException:
+            # Like a read timeout before the headers: the server is busy, so no retry.
+            raise ModelUnavailable(
+                f"the stream from {self.source} timed out after {count} events"
+            ) from None
         except (httpx.TransportError, httpx.StreamError) as exc:
             raise ModelOutputInvalid(
                 f"the stream from {self.source} broke off after {count} events "
@@ -321,14 +326,15 @@ class HttpEndpoint:
         request_id: str,
         rejects: RejectionCheck | None,
     ) -> tuple[httpx.Response, int]:
-        """Run ``call`` until it returns HTTP 200, retrying timeouts, refused connections,
-        429 and 5xx with backoff; record the outcome in the endpoint's circuit breaker."""
+        """Run ``call`` until it returns HTTP 200, retrying refused connections, connect
+        timeouts, 429 and 5xx with backoff, and record the outcome in the circuit breaker."""
         if not self.breaker.allow():
             raise ModelUnavailable(
                 f"the circuit for {self.base_url} is open after repeated failures; the model "
                 f"is skipped for {self.breaker.seconds_left():.0f} s more and the offline "
                 "engine answers meanwhile"
             )
+
         url = f"{self.base_url}{path}"
         limit = self.settings.max_retries + 1
         retries = 0
@@ -338,7 +344,7 @@ class HttpEndpoint:
             try:
                 response = call()
             except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout):
-                # The server took the request and is still working on it: a retry would
+                # The server took the request and is still working on it. A retry would
                 # queue behind it on a single-worker server, so the call fails now.
                 self.breaker.record_failure()
                 raise ModelUnavailable(
@@ -366,6 +372,7 @@ class HttpEndpoint:
                     wait,
                 )
                 self._sleep(wait)
+
         self.breaker.record_failure()
         error = ModelUnavailable(f"{failure} (after {retries} retries)")
         error.retries = retries
@@ -374,12 +381,12 @@ class HttpEndpoint:
     def _check_failed(
         self, url: str, response: httpx.Response, rejects: RejectionCheck | None
     ) -> tuple[str, float | None]:
-        """Raise for a final failure; return (message, Retry-After) for a retryable one."""
+        """Raise for a final failure. Return (message, Retry-After) for a retryable one."""
         status = response.status_code
         detail = _error_detail(response)
         response.close()
         if rejects is not None and rejects(response):
-            # The endpoint is up but lacks an optional feature; the caller adapts.
+            # The endpoint is up but lacks an optional feature, so the caller adapts.
             self.breaker.record_success()
             raise FeatureRejected(f"{url} rejected the request: {detail}", status=status)
         if status == 429 or status >= 500:

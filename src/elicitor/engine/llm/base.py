@@ -22,10 +22,10 @@ PieceSink = Callable[[str], None]
 class ChatRequest:
     """One call to a model: the messages, and for the analyst the JSON Schema of the reply.
 
-    ``messages`` use the OpenAI roles (system, user, assistant); each backend maps them to
-    its own wire format. ``hints`` carry values that are also in the prompt (the answer,
-    the offline draft) so the fake backend can build replies without parsing prompts;
-    real backends ignore them.
+    ``messages`` use the OpenAI roles (system, user, assistant), and each backend maps them
+    to its own wire format. ``hints`` carry values that are also in the prompt (the answer,
+    the offline draft). The fake backend builds replies from them without parsing prompts,
+    and real backends ignore them.
     """
 
     purpose: Purpose

@@ -1,6 +1,6 @@
 """A public fake model backend for deterministic tests: ``fake:scripted``.
 
-``FakeChatClient`` records every request it receives and answers from per-role scripts.
+``FakeChatClient`` records every request it receives and replies from per-role scripts.
 A script entry is reply text, or an exception to raise (for example
 ``ModelUnavailable("...")``). When a role's script is empty the client answers with a
 built-in reply made only from the request: for the analyst, one claim per sentence of the

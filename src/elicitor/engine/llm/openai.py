@@ -5,7 +5,7 @@ server, LM Studio, OpenRouter. ELICITOR_OPENAI_BASE_URL selects the server; the 
 from ELICITOR_OPENAI_API_KEY, OPENAI_API_KEY or the secrets file, and only the default
 OpenAI address requires one.
 
-The analyst asks for JSON with ``response_format``. Servers disagree on its form: OpenAI,
+The analyst requests JSON with ``response_format``. Servers disagree on its form: OpenAI,
 vLLM and Ollama take ``{"type": "json_schema", ...}``, while llama-cpp-python 0.3 rejects
 that and takes ``{"type": "json_object", "schema": ...}``. In the default ``auto`` mode the
 client tries the first and switches to the second for good when the server rejects it.

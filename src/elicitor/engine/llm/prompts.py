@@ -1,6 +1,6 @@
 """Prompt templates and the bounded context sent to a model on each turn.
 
-A turn's prompt holds a briefing digest, a running summary of recent and on-topic claims,
+A turn's prompt contains a briefing digest, a running summary of recent and on-topic claims,
 the open items and the last few turns, never the whole transcript, so the tokens sent
 per turn stay flat and a session's cost grows linearly with its length. Private requester
 notes are never part of any prompt. Participant text always sits inside tags that the
@@ -39,7 +39,7 @@ class ContextLimits:
 
 
 DEFAULT_LIMITS = ContextLimits()
-# What a prompt would hold without bounds: every turn and every claim, untruncated.
+# Limits of a full-transcript prompt: every turn and every claim, untruncated.
 UNBOUNDED = ContextLimits(None, None, None, None, None, None)
 
 _DATA_TAGS = re.compile(

@@ -2,7 +2,7 @@
 
 Both roles build a bounded prompt, call a ``ChatClient``, check the reply and, when it is
 unusable, send it back once with the reason. When the retry fails too, or the endpoint is
-unavailable, the turn is handled by the offline analyst or voice and the returned meta says
+unavailable, the turn is handled by the offline analyst or voice and the returned meta records
 ``fallback: true`` with the error; the interview service turns that into an
 ``engine_fallback`` event. The shared policy decides every move in both cases.
 """
@@ -50,12 +50,16 @@ ANALYST_MAX_TOKENS = 1500
 VOICE_MAX_TOKENS = 160
 VOICE_TEMPERATURE = 0.3
 MAX_QUESTION_CHARS = 400
+# How much of a rejected reply is sent back with the retry.
+REPLY_ECHO_CHARS = 4000
 # A reply that repeats this many words in a row from the voice's instructions is treated
 # as leaking them.
 LEAK_WORDS = 8
 _ROLE_MARKER = re.compile(
     r"(?:^|\n)\s*(?:user|assistant|participant|interviewer|system)\s*:", re.IGNORECASE
 )
+# Quotes or brackets that may follow a question's final question mark.
+_CLOSING = "\"'”’)] "
 _LABEL = re.compile(r"^\s*(?:question|interviewer|q)\s*[:.-]\s*", re.IGNORECASE)
 _request_numbers = itertools.count(1)
 
@@ -78,7 +82,7 @@ def _log_exchange(request: ChatRequest, reply: str, *, enabled: bool) -> None:
 
 
 class ModelAnalyst:
-    """Reads answers with a model; the offline analyst takes over when the model fails."""
+    """Analyses answers with a model; the offline analyst takes over when the model fails."""
 
     def __init__(
         self,
@@ -186,14 +190,8 @@ class ModelAnalyst:
                     request.request_id,
                     exc,
                 )
-                messages = [
-                    *messages,
-                    {"role": "assistant", "content": result.text[:4000]},
-                    {
-                        "role": "user",
-                        "content": f"{exc.feedback} Reply again with the JSON object only.",
-                    },
-                ]
+                feedback = f"{exc.feedback} Reply again with the JSON object only."
+                messages = retry_messages(messages, result.text, feedback)
         raise AssertionError("unreachable: the second attempt returns or raises")
 
     @staticmethod
@@ -225,7 +223,9 @@ class ModelAnalyst:
 def check_question(text: str, *, instructions: str) -> str:
     """Return the cleaned question, or raise ModelOutputInvalid when it breaks a voice rule:
     empty, more or fewer than one question, too long, role-play, or quoting the rules."""
-    cleaned = _LABEL.sub("", text.strip()).strip().strip('"“”').strip()
+    cleaned = _LABEL.sub("", text.strip()).strip()
+    if len(cleaned) >= 2 and cleaned[0] in '"“' and cleaned[-1] in '"”':
+        cleaned = cleaned[1:-1].strip()
     if not cleaned:
         raise ModelOutputInvalid(
             "the question is empty", feedback="Your reply was empty. Write one question."
@@ -240,6 +240,12 @@ def check_question(text: str, *, instructions: str) -> str:
         raise ModelOutputInvalid(
             f"the question has {len(cleaned)} characters; the limit is {MAX_QUESTION_CHARS}",
             feedback="Your question was too long. Ask it in at most 40 words.",
+        )
+    if not cleaned.rstrip(_CLOSING).endswith("?"):
+        raise ModelOutputInvalid(
+            "the reply does not end with its question",
+            feedback="End your reply with the question mark of your one question; add nothing "
+            "after it.",
         )
     asked = count_questions(cleaned)
     if asked != 1:
@@ -358,17 +364,19 @@ class ModelVoice:
                     request.request_id,
                     exc,
                 )
-                messages = [
-                    *prompts_head(messages),
-                    {"role": "assistant", "content": "".join(pieces)[:2000]},
-                    {"role": "user", "content": exc.feedback},
-                ]
+                messages = retry_messages(messages, "".join(pieces), exc.feedback)
         raise AssertionError("unreachable: the second attempt returns or raises")
 
 
-def prompts_head(messages: list[dict[str, str]]) -> list[dict[str, str]]:
-    """Return the system and first user message, dropping an earlier retry exchange."""
-    return messages[:2]
+def retry_messages(
+    messages: list[dict[str, str]], reply: str, feedback: str
+) -> list[dict[str, str]]:
+    """Return the first prompt followed by the rejected reply and the reason it failed."""
+    return [
+        *messages[:2],
+        {"role": "assistant", "content": reply[:REPLY_ECHO_CHARS]},
+        {"role": "user", "content": feedback},
+    ]
 
 
 def _replay_pieces(pieces: list[str], text: str) -> list[str]:
