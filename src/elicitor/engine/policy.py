@@ -7,6 +7,7 @@ angle key; an angle is never asked twice.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -385,7 +386,7 @@ def topic_of_question(text: str, briefing: Briefing) -> str | None:
     a spinner ...?" is the symptom topic's question in the participant's words, so its
     answer belongs there.
     """
-    vector = _vector(text)
+    vector = _vector(core_question(text))
     best, best_id = ALREADY_ASKED_SIMILARITY, None
     for topic in briefing.topics:
         for candidate in (topic.question, *topic.probes):
@@ -404,13 +405,17 @@ def _asked_topics(state: SessionState) -> set[str]:
     }
 
 
+_TOPIC_MOVES = ("open_topic", "probe")
+
+
 def _current_topic(briefing: Briefing, state: SessionState) -> Topic | None:
-    for question in reversed(state.questions):
-        if question["kind"] != "question":
-            continue
-        if question.get("topic_id"):
-            return _topic(briefing, question["topic_id"])
-        return None
+    """Return the topic being visited: the one the last topic question or probe was about.
+
+    Follow-ups in between do not move the visit, even when their answer fits elsewhere.
+    """
+    for question in reversed(_tail_questions(state)):
+        if question["move"] in _TOPIC_MOVES:
+            return _topic(briefing, str(question["topic_id"])) if question.get("topic_id") else None
     return None
 
 
@@ -428,8 +433,11 @@ def _follow_ups_in_a_row(state: SessionState) -> int:
 
 
 def _probes_this_visit(state: SessionState, topic_id: str) -> int:
+    """Count the probes asked on the current visit to a topic, skipping follow-ups."""
     count = 0
     for question in reversed(_tail_questions(state)):
+        if question["move"] not in _TOPIC_MOVES:
+            continue
         if question.get("topic_id") != topic_id:
             break
         if question["move"] == "probe":
@@ -465,9 +473,26 @@ def _answered(state: SessionState, question: str) -> bool:
 
 def _already_asked(state: SessionState, question: str) -> bool:
     """Tell whether an earlier question asked nearly the same thing."""
-    probe = _vector(question)
+    probe = _vector(core_question(question))
     return any(
-        float(_vector(q["text"]) @ probe) >= ALREADY_ASKED_SIMILARITY
+        float(_vector(core_question(q["text"])) @ probe) >= ALREADY_ASKED_SIMILARITY
         for q in state.questions
         if q["kind"] == "question"
     )
+
+
+_QUOTED = re.compile(r'"[^"]*"|“[^”]*”')
+_LEAD_IN = re.compile(
+    r"^(?:about\s*:|(?:earlier\s+)?you said\s*[.,]|when you say(?: it)?\s*,)\s*", re.IGNORECASE
+)
+
+
+def core_question(text: str) -> str:
+    """Strip quoted participant words and lead-ins, leaving what the question asks.
+
+    Quotes dominate static embeddings, so two questions anchored on the same quote would
+    otherwise look alike whatever they ask.
+    """
+    stripped = _QUOTED.sub(" ", text)
+    stripped = _LEAD_IN.sub("", stripped.strip())
+    return " ".join(stripped.split()) or text
