@@ -81,11 +81,13 @@ def _duplicate_topic_ids(data: dict[str, Any]) -> list[dict[str, str]]:
         if not isinstance(topic_id, str):
             continue
         if topic_id in seen:
-            errors.append({
-                "field": f"topics[{index}].id",
-                "problem": f"topic id {topic_id!r} is already used by topics[{seen[topic_id]}]; "
-                "topic ids must be unique",
-            })
+            errors.append(
+                {
+                    "field": f"topics[{index}].id",
+                    "problem": f"topic id {topic_id!r} is already used by topics[{seen[topic_id]}]; "
+                    "topic ids must be unique",
+                }
+            )
         else:
             seen[topic_id] = index
     return errors

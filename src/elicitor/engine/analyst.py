@@ -105,8 +105,9 @@ def split_claims(text: str) -> list[str]:
     return claims[:MAX_CLAIMS_PER_ANSWER]
 
 
-_SHORT_REPLY = re.compile(r"^(?:yes|yeah|yep|no|nope|correct|right|never|always)[.!]*$",
-                          re.IGNORECASE)
+_SHORT_REPLY = re.compile(
+    r"^(?:yes|yeah|yep|no|nope|correct|right|never|always)[.!]*$", re.IGNORECASE
+)
 
 
 def _expand_short_reply(text: str, question: dict[str, Any] | None) -> str:
@@ -155,8 +156,11 @@ def find_vague_terms(text: str, *, has_quantity: bool) -> list[str]:
 
 
 # "a bit overwhelming" is a degree, not a duration; "spins for a bit" is a duration.
-_DEGREE = re.compile(r"\ba (?:bit|little) (?!(?:then|and|but|before|after|longer|later|more)\b)"
-                     r"[a-z]{3,}", re.IGNORECASE)
+_DEGREE = re.compile(
+    r"\ba (?:bit|little) (?!(?:then|and|but|before|after|longer|later|more)\b)"
+    r"[a-z]{3,}",
+    re.IGNORECASE,
+)
 
 
 def detect_non_answer(text: str) -> str | None:
@@ -334,8 +338,18 @@ _OUTCOME_WORDS = cues.FAILURE_WORDS + cues.SUCCESS_WORDS
 # Words that restrict or condition a statement; "only the quarterly report fails" and
 # "removing it makes export work again" do not contradict the general complaint.
 _SCOPING = (
-    "only", "just", "except", "but not", "again", "if", "when", "after", "once", "unless",
-    "until", "whenever",
+    "only",
+    "just",
+    "except",
+    "but not",
+    "again",
+    "if",
+    "when",
+    "after",
+    "once",
+    "unless",
+    "until",
+    "whenever",
 )
 # Concepts for which a plain description contradicts a claimed default ("no special options").
 _CONFIGURATION = frozenset(cues.concepts("setting plugin"))

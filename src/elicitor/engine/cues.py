@@ -677,8 +677,34 @@ STOPWORDS = STOPWORDS | frozenset(
 # Units and light verbs say nothing about the subject either: "the export takes 60 seconds"
 # and "the login takes 5 seconds" share only these.
 STOPWORDS = STOPWORDS | frozenset(
-    """take takes took taken happen happens happened ms sec secs second seconds min mins
-    minute minutes hour hours day days week weeks month months year years""".split()
+    [
+        "take",
+        "takes",
+        "took",
+        "taken",
+        "happen",
+        "happens",
+        "happened",
+        "ms",
+        "sec",
+        "secs",
+        "second",
+        "seconds",
+        "min",
+        "mins",
+        "minute",
+        "minutes",
+        "hour",
+        "hours",
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "year",
+        "years",
+    ]
 )
 
 

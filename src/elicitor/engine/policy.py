@@ -196,7 +196,12 @@ class Policy:
 
 def _first_follow_up(briefing: Briefing, state: SessionState, claims: list[Claim]) -> Move | None:
     for finder in (
-        _pin_down, _missing_number, _change_when, _change_why, _rationale, _assumption,
+        _pin_down,
+        _missing_number,
+        _change_when,
+        _change_why,
+        _rationale,
+        _assumption,
         _counterexample,
     ):
         for claim in claims:
@@ -208,7 +213,9 @@ def _first_follow_up(briefing: Briefing, state: SessionState, claims: list[Claim
 
 def _recent_claims(state: SessionState) -> list[Claim]:
     """Return the claims of the answer before the last one, when the last gave nothing."""
-    informative = [a for a in state.answers if any(c.answer_seq == a["seq"] for c in state.claims.values())]
+    informative = [
+        a for a in state.answers if any(c.answer_seq == a["seq"] for c in state.claims.values())
+    ]
     if not informative or len(state.answers) - state.answers.index(informative[-1]) > 2:
         return []
     seq = informative[-1]["seq"]
@@ -221,8 +228,13 @@ def _elaborate(state: SessionState, fresh: list[Claim]) -> Move | None:
         angle = f"elaborate:{claim.id}"
         if angle in state.angles_done or len(claim.text.split()) < 4:
             continue
-        return Move("elaborate", f"{claim.id} is new and may lead to related details",
-                    angle=angle, topic_id=claim.topic_id, claim_ids=(claim.id,))
+        return Move(
+            "elaborate",
+            f"{claim.id} is new and may lead to related details",
+            angle=angle,
+            topic_id=claim.topic_id,
+            claim_ids=(claim.id,),
+        )
     return None
 
 
@@ -268,9 +280,27 @@ def _missing_number(briefing: Briefing, state: SessionState, claim: Claim) -> Mo
 
 
 _TIME_CUES = (
-    "ago", "since", "yesterday", "today", "last week", "last month", "last year", "this morning",
-    "tonight", "earlier", "before", "after", "when", "while", "during", "in 19", "in 20",
-    "years", "months", "weeks", "days",
+    "ago",
+    "since",
+    "yesterday",
+    "today",
+    "last week",
+    "last month",
+    "last year",
+    "this morning",
+    "tonight",
+    "earlier",
+    "before",
+    "after",
+    "when",
+    "while",
+    "during",
+    "in 19",
+    "in 20",
+    "years",
+    "months",
+    "weeks",
+    "days",
 )
 
 
@@ -283,22 +313,30 @@ def _reports_event(claim: Claim) -> bool:
 
 def _change_when(briefing: Briefing, state: SessionState, claim: Claim) -> Move | None:
     from elicitor.engine import cues
-    from elicitor.engine.analyst import reports_change
 
     if not _reports_event(claim) or claim.quantities or cues.find(_TIME_CUES, claim.text):
         return None
-    return Move("ask_when", f"{claim.id} reports a change without saying when",
-                angle=f"when:{claim.id}", topic_id=claim.topic_id, claim_ids=(claim.id,))
+    return Move(
+        "ask_when",
+        f"{claim.id} reports a change without saying when",
+        angle=f"when:{claim.id}",
+        topic_id=claim.topic_id,
+        claim_ids=(claim.id,),
+    )
 
 
 def _change_why(briefing: Briefing, state: SessionState, claim: Claim) -> Move | None:
     from elicitor.engine import cues
-    from elicitor.engine.analyst import reports_change
 
     if not _reports_event(claim) or cues.find(cues.RATIONALE_CUES, claim.text):
         return None
-    return Move("ask_why", f"{claim.id} reports a change without its reason",
-                angle=f"why:{claim.id}", topic_id=claim.topic_id, claim_ids=(claim.id,))
+    return Move(
+        "ask_why",
+        f"{claim.id} reports a change without its reason",
+        angle=f"why:{claim.id}",
+        topic_id=claim.topic_id,
+        claim_ids=(claim.id,),
+    )
 
 
 def _rationale(briefing: Briefing, state: SessionState, claim: Claim) -> Move | None:

@@ -234,8 +234,18 @@ _GROWTH = re.compile(
     re.IGNORECASE,
 )
 _FACTORS = {
-    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "double": 2, "triple": 3, "quadruple": 4,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "double": 2,
+    "triple": 3,
+    "quadruple": 4,
 }
 
 
@@ -249,8 +259,15 @@ def _projections(text: str, found: list[Quantity]) -> list[Quantity]:
     factor = float(_FACTORS.get(word, word if word.isdigit() else 1))
     base = counts[0]
     return [
-        Quantity(match.group(0), base.value * factor, base.unit, base.dimension,
-                 base.base_value * factor, approximate=True, expected=True)
+        Quantity(
+            match.group(0),
+            base.value * factor,
+            base.unit,
+            base.dimension,
+            base.base_value * factor,
+            approximate=True,
+            expected=True,
+        )
     ]
 
 
@@ -374,8 +391,10 @@ def capacity_gap(a: list[Quantity], b: list[Quantity]) -> str | None:
                 if stated.dimension == projected.dimension and (
                     stated.base_value < 0.8 * projected.base_value
                 ):
-                    return (f"{format_quantity(stated)} stated, about {projected.value:g} "
-                            f"{projected.unit}s expected")
+                    return (
+                        f"{format_quantity(stated)} stated, about {projected.value:g} "
+                        f"{projected.unit}s expected"
+                    )
     return None
 
 

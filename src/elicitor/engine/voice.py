@@ -193,39 +193,13 @@ class OfflineVoice:
     def _compose(self, move: Move, *, briefing: Briefing, state: SessionState) -> str:
         claims = [state.claims[c] for c in move.claim_ids if c in state.claims]
         if move.name == "raise_contradiction" and len(claims) == 2:
-            first, second = claims
-            contradiction = state.contradictions.get(move.contradiction_id)
-            vague = [t.split(":", 1)[1] for t in first.vague_terms]
-            if contradiction is not None and contradiction.kind == "refinement" and vague:
-                return (
-                    f'Earlier you said "{quote(first.text)}", and later "{quote(second.text)}". '
-                    f'Is that what "{vague[0]}" means here?'
-                )
-            return (
-                f'Earlier you said "{quote(first.text)}", and later "{quote(second.text)}". '
-                "Which one is right, or were these two different things?"
-            )
+            return _contradiction_question(move, claims[0], claims[1], state)
         if move.name == "pin_down" and claims:
             return pin_down_question(claims[0], move.term)
-        if move.name == "ask_detail" and claims:
-            return f'You said "{quote(claims[0].text)}". What number would you put on that?'
-        if move.name == "ask_rationale" and claims:
-            return f'You said "{quote(claims[0].text)}". What makes you say that?'
-        if move.name == "check_assumption" and claims:
-            return f'You said "{quote(claims[0].text)}". How could we confirm that?'
         if move.name == "ask_counterexample" and claims:
-            said = quote(claims[0].text)
-            if denies_change(claims[0].text):
-                return f'You said "{said}". Was there any change at all, even a small or automatic one?'
-            if claims[0].negated:
-                return f'You said "{said}". Can you think of any exception, even a small or old one?'
-            return f'You said "{said}". Was there ever a time when it went differently?'
-        if move.name == "ask_when" and claims:
-            return f'You said "{quote(claims[0].text)}". When did that happen?'
-        if move.name == "ask_why" and claims:
-            return f'You said "{quote(claims[0].text)}". What was the reason for that?'
-        if move.name == "elaborate" and claims:
-            return f'You said "{quote(claims[0].text)}". What else can you tell me about that?'
+            return _exception_question(claims[0])
+        if move.name in _ABOUT_A_CLAIM and claims:
+            return f'You said "{quote(claims[0].text)}". {_ABOUT_A_CLAIM[move.name]}'
         if move.name == "ask_example" and claims:
             return f'Could you give one concrete example of "{quote(claims[0].text)}"?'
         if move.name == "open_topic" and move.topic_id:
@@ -234,3 +208,32 @@ class OfflineVoice:
         if move.name == "probe" and move.probe:
             return fill_action(move.probe, state)
         raise ValueError(f"the offline voice cannot phrase move {move.name!r}")
+
+
+# Follow-ups phrased as the participant's quoted words and one fixed question.
+_ABOUT_A_CLAIM = {
+    "ask_detail": "What number would you put on that?",
+    "ask_rationale": "What makes you say that?",
+    "check_assumption": "How could we confirm that?",
+    "ask_when": "When did that happen?",
+    "ask_why": "What was the reason for that?",
+    "elaborate": "What else can you tell me about that?",
+}
+
+
+def _contradiction_question(move: Move, first: Claim, second: Claim, state: SessionState) -> str:
+    both = f'Earlier you said "{quote(first.text)}", and later "{quote(second.text)}".'
+    contradiction = state.contradictions.get(move.contradiction_id)
+    vague = [t.split(":", 1)[1] for t in first.vague_terms]
+    if contradiction is not None and contradiction.kind == "refinement" and vague:
+        return f'{both} Is that what "{vague[0]}" means here?'
+    return f"{both} Which one is right, or were these two different things?"
+
+
+def _exception_question(claim: Claim) -> str:
+    said = quote(claim.text)
+    if denies_change(claim.text):
+        return f'You said "{said}". Was there any change at all, even a small or automatic one?'
+    if claim.negated:
+        return f'You said "{said}". Can you think of any exception, even a small or old one?'
+    return f'You said "{said}". Was there ever a time when it went differently?'

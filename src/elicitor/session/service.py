@@ -33,8 +33,17 @@ DEFAULT_MAX_ANSWER_CHARS = 8000
 # A non-answer to these moves leaves a gap worth listing in the artifact; "I don't know" to
 # "what else can you tell me?" only means there is nothing more.
 LISTED_UNKNOWN_MOVES = frozenset(
-    {"opening", "open_topic", "probe", "pin_down", "ask_detail", "ask_when", "ask_why",
-     "check_assumption", "ask_rationale"}
+    {
+        "opening",
+        "open_topic",
+        "probe",
+        "pin_down",
+        "ask_detail",
+        "ask_when",
+        "ask_why",
+        "check_assumption",
+        "ask_rationale",
+    }
 )
 REVIEW_HELP = (
     "Reply 'sign' to sign it off, correct points by number ('2: only the quarterly report', "

@@ -15,4 +15,9 @@ def build_api_router() -> APIRouter:
     router.include_router(links.router)
     router.include_router(sessions.router)
     router.include_router(participant.router)
+    # --- synthesis (owned by the synthesis package) ---
+    from elicitor.web.api import synthesis
+
+    router.include_router(synthesis.router)
+    # --- end of synthesis ---
     return router
