@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterator
 from typing import Any
 
 import click
 
+from elicitor.errors import Conflict, ElicitorError, InvalidInput
 from elicitor.session.state import Prompt
+
+log = logging.getLogger(__name__)
 
 PAUSE_WORDS = ("pause", "/pause", ":pause")
 
@@ -131,6 +135,18 @@ def _loop(app: Any, session_id: str, prompt: Prompt, scripted: Iterator[str] | N
             continue
         try:
             prompt = interviewer.answer(session_id, text)
+        except (InvalidInput, Conflict) as error:
+            # Nothing was stored for an invalid answer; let the participant try again.
+            click.secho(str(error), fg="yellow", err=True)
+            continue
+        except ElicitorError:
+            raise
+        except Exception as error:
+            log.exception("session %s: the turn failed after the answer was stored", session_id)
+            raise click.ClickException(
+                f"the interviewer failed after your answer was saved ({type(error).__name__}). "
+                f"Nothing is lost: continue with `elicitor interview --resume {session_id}`."
+            ) from error
         except KeyboardInterrupt:
             interviewer.pause(session_id)
             click.secho(
