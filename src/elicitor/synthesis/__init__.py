@@ -1,0 +1,1 @@
+"""Synthesis across the signed sessions of one briefing, and the second round."""

@@ -1,0 +1,182 @@
+"""Find disagreements between participants inside aligned points.
+
+Two kinds are found here: different values for one quantity (clock times compared within
+five minutes with the 12-hour ambiguity handled, units normalised) and opposite polarity.
+Disagreements about order come from the timeline (see ``timeline.py``). Claims of one
+participant never disagree with each other here: the interview already raised those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from elicitor.engine.quantities import same_value
+from elicitor.synthesis.features import ClaimFeatures, format_value
+
+# Masked wordings must be this close for opposite polarity to count as a disagreement:
+# "the failover worked" / "the failover did not work" score 0.88, while two claims that
+# only share a subject word ("the snapshot was taken", "snapshots were not enabled")
+# score about 0.5.
+POLARITY_MIN_SIMILARITY = 0.6
+POLARITY_MIN_OVERLAP = 0.5
+
+
+@dataclass
+class Found:
+    """A disagreement before ids, statuses and follow-ups are attached."""
+
+    kind: str
+    points: list[int]
+    detail: str
+    positions: list[tuple[str, list[ClaimFeatures]]]
+    # The compared quantity's dimension, for time and number disagreements.
+    dimension: str | None = None
+
+    @property
+    def participants(self) -> list[str]:
+        seen: list[str] = []
+        for _, members in self.positions:
+            for item in members:
+                if item.participant not in seen:
+                    seen.append(item.participant)
+        return seen
+
+    def statements_of(self, participant: str) -> list[ClaimFeatures]:
+        return [
+            item
+            for _, members in self.positions
+            for item in members
+            if item.participant == participant
+        ]
+
+
+Similarity = Callable[[ClaimFeatures, ClaimFeatures], float]
+
+
+def value_label(item: ClaimFeatures, dimension: str) -> str:
+    return ", ".join(format_value(q) for q in item.values(dimension))
+
+
+def _agree(a: ClaimFeatures, b: ClaimFeatures, dimension: str) -> bool:
+    """Tell whether every value of the claim with fewer values matches one of the other's."""
+    values_a, values_b = a.values(dimension), b.values(dimension)
+    fewer, more = sorted((values_a, values_b), key=len)
+    return all(any(same_value(x, y) for y in more) for x in fewer)
+
+
+def _group_by_agreement(carriers: list[ClaimFeatures], dimension: str) -> list[list[ClaimFeatures]]:
+    groups: list[list[ClaimFeatures]] = []
+    for item in carriers:
+        for group in groups:
+            if all(_agree(item, other, dimension) for other in group):
+                group.append(item)
+                break
+        else:
+            groups.append([item])
+    return groups
+
+
+def _crosses_participants(groups: list[list[ClaimFeatures]]) -> bool:
+    """Tell whether two different groups hold claims of two different participants."""
+    for position, group in enumerate(groups):
+        for other in groups[position + 1 :]:
+            if any(a.participant != b.participant for a in group for b in other):
+                return True
+    return False
+
+
+def value_disagreements(point: int, members: Sequence[ClaimFeatures]) -> list[Found]:
+    """Return one disagreement per dimension on which participants give different values."""
+    found: list[Found] = []
+    dimensions = sorted({q.dimension for item in members for q in item.quantities})
+    for dimension in dimensions:
+        carriers = [item for item in members if item.values(dimension)]
+        if len({item.participant for item in carriers}) < 2:
+            continue
+        groups = _group_by_agreement(carriers, dimension)
+        if not _crosses_participants(groups):
+            continue
+        positions = [(value_label(group[0], dimension), group) for group in groups]
+        detail = " vs ".join(
+            f"{label} ({', '.join(sorted({m.participant for m in group}))})"
+            for label, group in positions
+        )
+        kind = "time" if dimension == "time_of_day" else "number"
+        found.append(Found(kind, [point], detail, positions, dimension))
+    return found
+
+
+def polarity_disagreement(
+    point: int, members: Sequence[ClaimFeatures], similarity: Similarity
+) -> Found | None:
+    """Return a disagreement when one participant affirms what another denies.
+
+    Both claims must judge an outcome ("the failover worked" / "did not work") or neither
+    may ("the snapshot was taken" / "was not taken"): a report that something happened
+    does not contradict a claim that it failed.
+    """
+    carriers = [item for item in members if not item.scoped]
+    affirm = [item for item in carriers if item.polarity > 0]
+    deny = [item for item in carriers if item.polarity < 0]
+    pairs = [
+        (a, b)
+        for a in affirm
+        for b in deny
+        if a.participant != b.participant
+        and a.outcome == b.outcome
+        and not _values_agree(a, b)
+        and _tight(a, b, similarity)
+    ]
+    if not pairs:
+        return None
+    affirming = sorted({a.index for a, _ in pairs})
+    denying = sorted({b.index for _, b in pairs})
+    by_index = {item.index: item for item in members}
+    positions = [
+        ("affirms", [by_index[i] for i in affirming]),
+        ("denies", [by_index[i] for i in denying]),
+    ]
+    first_a, first_b = pairs[0]
+    detail = (
+        f"{first_a.participant} affirms what {first_b.participant} denies"
+        if len(pairs) == 1
+        else "participants affirm and deny the same statement"
+    )
+    return Found("polarity", [point], detail, positions)
+
+
+def _values_agree(a: ClaimFeatures, b: ClaimFeatures) -> bool:
+    """Tell whether the two claims give matching values for a quantity both state.
+
+    Matching numbers mean both describe the same measurement, so a negation or failure word
+    in one of them is about something else ("failing over took a minute and a half").
+    """
+    shared = {q.dimension for q in a.quantities} & {q.dimension for q in b.quantities}
+    return any(_agree(a, b, dimension) for dimension in shared)
+
+
+def _tight(a: ClaimFeatures, b: ClaimFeatures, similarity: Similarity) -> bool:
+    """Tell whether two claims say the same thing apart from polarity.
+
+    Their subject words must mostly coincide (Jaccard index at least ``POLARITY_MIN_OVERLAP``):
+    a long claim that merely contains a short one often negates some other detail.
+    """
+    shared = a.subjects.keys() & b.subjects.keys()
+    union = a.subjects.keys() | b.subjects.keys()
+    if not shared or len(shared) < POLARITY_MIN_OVERLAP * len(union):
+        return False
+    return similarity(a, b) >= POLARITY_MIN_SIMILARITY
+
+
+def point_disagreements(
+    point: int, members: Sequence[ClaimFeatures], similarity: Similarity
+) -> list[Found]:
+    """Return the value and polarity disagreements inside one point."""
+    if len({item.participant for item in members}) < 2:
+        return []
+    found = value_disagreements(point, members)
+    if found:
+        return found
+    polar = polarity_disagreement(point, members, similarity)
+    return [polar] if polar else []

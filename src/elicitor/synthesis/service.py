@@ -1,0 +1,178 @@
+"""Entry points on a store: synthesise a briefing, and start its second round."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Literal
+
+from elicitor.briefing.model import Briefing
+from elicitor.store.store import Store
+from elicitor.store.web_store import WebStore
+from elicitor.synthesis.align import Aligner
+from elicitor.synthesis.build import SynthesisOptions, synthesize
+from elicitor.synthesis.inputs import (
+    BriefingVersions,
+    SessionInput,
+    load_sessions,
+    resolve_briefing,
+)
+from elicitor.synthesis.model import Participant, Synthesis
+from elicitor.synthesis.round2 import (
+    SeededQuestion,
+    followup_key,
+    read_followups,
+    round2_briefing,
+    seeded_question,
+)
+
+log = logging.getLogger(__name__)
+
+
+def synthesize_briefing(
+    store: Store,
+    identifier: str | int,
+    *,
+    options: SynthesisOptions | None = None,
+    aligner: Aligner | None = None,
+) -> Synthesis:
+    """Synthesise every session of the briefing named by a slug or pk (all its versions)."""
+    options = options or SynthesisOptions()
+    versions = resolve_briefing(store, identifier)
+    sessions, skipped = load_sessions(store, versions, include_unsigned=options.include_unsigned)
+    return _synthesize(store, versions, sessions, skipped, options, aligner)
+
+
+def _synthesize(
+    store: Store,
+    versions: BriefingVersions,
+    sessions: list[SessionInput],
+    skipped: int,
+    options: SynthesisOptions,
+    aligner: Aligner | None,
+) -> Synthesis:
+    followups = read_followups(store, versions.slug, include_unsigned=options.include_unsigned)
+    return synthesize(
+        sessions,
+        versions,
+        options=options,
+        aligner=aligner,
+        followups=followups,
+        skipped_unsigned=skipped,
+    )
+
+
+@dataclass(frozen=True)
+class Invite:
+    """The second-round link of one participant; ``token`` is set only when just created."""
+
+    participant: str
+    label: str
+    source_session_id: str
+    questions: int
+    status: Literal["created", "existing"]
+    briefing_pk: int
+    briefing_version: int
+    link_id: str
+    token: str | None
+
+
+def plan_round2(synthesis: Synthesis, *, names: bool) -> dict[str, list[SeededQuestion]]:
+    """Return, per participant key, the seeded questions about their open disagreements."""
+    allowed = {p.key: p.label for p in synthesis.participants} if names else None
+    plan: dict[str, list[SeededQuestion]] = {}
+    for disagreement in synthesis.disagreements:
+        if disagreement.status != "open":
+            continue
+        for participant in disagreement.participants:
+            own = [
+                s
+                for position in disagreement.positions
+                for s in position.statements
+                if s.participant == participant
+            ]
+            key = followup_key(disagreement.kind, [(s.session_id, s.claim_id) for s in own])
+            if any(q.key == key for q in plan.get(participant, [])):
+                # Two disagreements on the same claims share one question and its answer.
+                continue
+            text, own_text = seeded_question(disagreement, participant, allowed)
+            question = SeededQuestion(key=key, kind=disagreement.kind, text=text, own_text=own_text)
+            plan.setdefault(participant, []).append(question)
+    return plan
+
+
+def create_round2(
+    store: Store,
+    identifier: str | int,
+    *,
+    names: bool = False,
+    include_unsigned: bool = False,
+    expires_at: str | None = None,
+    web_store: WebStore | None = None,
+) -> list[Invite]:
+    """Store one derived briefing per involved participant and give each a personal link.
+
+    A participant who already has a usable link to the same derived briefing keeps it
+    (status 'existing'): link tokens are stored only as hashes, so it cannot be shown again.
+    """
+    options = SynthesisOptions(include_unsigned=include_unsigned, names=names, timeline=False)
+    versions = resolve_briefing(store, identifier)
+    sessions, skipped = load_sessions(store, versions, include_unsigned=include_unsigned)
+    synthesis = _synthesize(store, versions, sessions, skipped, options, None)
+    plan = plan_round2(synthesis, names=names)
+    web_store = web_store or WebStore(store)
+    names_by_session = {s.session_id: s.record.participant.strip() for s in sessions}
+    invites: list[Invite] = []
+    for participant in synthesis.participants:
+        questions = plan.get(participant.key)
+        if not questions:
+            continue
+        briefing = round2_briefing(
+            versions.latest.briefing,
+            source_slug=versions.slug,
+            session_id=participant.session_id,
+            questions=questions,
+        )
+        label = names_by_session.get(participant.session_id) or participant.label
+        invites.append(
+            _invite(store, web_store, briefing, participant, label, len(questions), expires_at)
+        )
+    log.info("second round of %s: %d participant links", versions.slug, len(invites))
+    return invites
+
+
+def _invite(
+    store: Store,
+    web_store: WebStore,
+    briefing: Briefing,
+    participant: Participant,
+    label: str,
+    questions: int,
+    expires_at: str | None,
+) -> Invite:
+    """Save the derived briefing and return its usable personal link, created if needed."""
+    record = store.save_briefing(briefing)
+    existing = [
+        link
+        for link in web_store.list_links(briefing_pks=[record.pk])
+        if link.kind == "personal" and link.usable
+    ]
+    token: str | None = None
+    if existing:
+        link, status = existing[0], "existing"
+    else:
+        link, token = web_store.create_link(
+            record.pk, kind="personal", label=label, expires_at=expires_at
+        )
+        status = "created"
+    return Invite(
+        participant=participant.key,
+        label=label,
+        source_session_id=participant.session_id,
+        questions=questions,
+        status=status,  # type: ignore[arg-type]
+        briefing_pk=record.pk,
+        briefing_version=record.version,
+        link_id=link.id,
+        token=token,
+    )

@@ -1,0 +1,191 @@
+"""Alignment and disagreement rules, on claims from real offline interviews."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from elicitor.session.service import Interviewer
+from elicitor.store.store import Store
+from elicitor.synthesis.build import SynthesisOptions
+from elicitor.synthesis.model import Point, Synthesis
+from elicitor.synthesis.service import synthesize_briefing
+from test_synthesis_support import interview, save
+
+
+@pytest.fixture
+def store(sqlite_url: str) -> Iterator[Store]:
+    opened = Store(sqlite_url)
+    yield opened
+    opened.close()
+
+
+def run(store: Store, accounts: dict[str, str], **options: bool) -> Synthesis:
+    """Interview one participant per account (one answer each) and synthesise."""
+    interviewer = Interviewer(store)
+    record = save(store)
+    for name, answer in accounts.items():
+        interview(interviewer, record, name, [answer])
+    return synthesize_briefing(store, record.slug, options=SynthesisOptions(names=True, **options))
+
+
+def point_with(synthesis: Synthesis, fragment: str) -> Point:
+    for point in synthesis.points:
+        if any(fragment in s.text for s in point.statements):
+            return point
+    raise AssertionError(f"no point contains {fragment!r}")
+
+
+def test_clock_formats_align(store: Store) -> None:
+    synthesis = run(
+        store,
+        {
+            "Ann": "The primary went down at 23:10.",
+            "Bob": "We lost the primary around ten past eleven.",
+            "Cy": "The primary went down at 11:10 pm.",
+        },
+    )
+    point = point_with(synthesis, "primary")
+    assert point.participants == ["P1", "P2", "P3"]
+    assert point.coverage == "all"
+    assert synthesis.disagreements == []
+    assert point.id in synthesis.agreements
+
+
+def test_twelve_hour_reading_resolved(store: Store) -> None:
+    synthesis = run(
+        store,
+        {
+            "Ann": "The primary went down at 23:10.",
+            "Bob": "We lost the primary around ten past eleven.",
+        },
+        timeline=True,
+    )
+    assert synthesis.timeline is not None
+    reports = {r.participant: r.at for r in synthesis.timeline[0].reported_by}
+    assert reports == {"P1": "23:10", "P2": "23:10"}
+
+
+def test_units_normalised(store: Store) -> None:
+    synthesis = run(
+        store,
+        {
+            "Ann": "The failover to the replica took 90 seconds.",
+            "Bob": "Failing over to the replica took a minute and a half.",
+        },
+    )
+    point = point_with(synthesis, "replica")
+    assert point.participants == ["P1", "P2"]
+    assert synthesis.disagreements == []
+    values = {q.normalised for s in point.statements for q in s.quantities}
+    assert values == {"90 s"}
+
+
+def test_different_durations_disagree(store: Store) -> None:
+    synthesis = run(
+        store,
+        {
+            "Ann": "The failover to the replica took 90 seconds.",
+            "Bob": "Failing over to the replica took five minutes.",
+        },
+    )
+    assert [d.kind for d in synthesis.disagreements] == ["number"]
+    assert {p.value for p in synthesis.disagreements[0].positions} == {"90 s", "5 min"}
+
+
+def test_different_times_disagree(store: Store) -> None:
+    synthesis = run(
+        store,
+        {
+            "Ann": "We rolled back the release at 23:40.",
+            "Bob": "We rolled back the release at 23:10.",
+        },
+    )
+    assert len(synthesis.disagreements) == 1
+    disagreement = synthesis.disagreements[0]
+    assert disagreement.kind == "time"
+    assert disagreement.detail == "23:40 (P1) vs 23:10 (P2)"
+    assert disagreement.topic_id == "timeline"
+
+
+def test_different_events_no_disagreement(store: Store) -> None:
+    synthesis = run(
+        store,
+        {
+            "Ann": "We restarted the web servers at 23:10.",
+            "Bob": "We restarted the database at 23:40.",
+        },
+    )
+    assert synthesis.disagreements == []
+    assert point_with(synthesis, "web servers").participants == ["P1"]
+    assert point_with(synthesis, "database").participants == ["P2"]
+
+
+def test_start_and_end_not_merged(store: Store) -> None:
+    synthesis = run(
+        store,
+        {"Ann": "The outage started at 23:10.", "Bob": "The outage ended at 23:40."},
+    )
+    assert synthesis.disagreements == []
+    assert len(synthesis.single) == 2
+
+
+def test_opposite_polarity_disagrees(store: Store) -> None:
+    synthesis = run(
+        store,
+        {
+            "Ann": "The failover to the replica worked.",
+            "Bob": "The failover to the replica did not work.",
+        },
+    )
+    assert [d.kind for d in synthesis.disagreements] == ["polarity"]
+    positions = {p.value: p.participants for p in synthesis.disagreements[0].positions}
+    assert positions == {"affirms": ["P1"], "denies": ["P2"]}
+
+
+def test_not_until_is_no_denial(store: Store) -> None:
+    synthesis = run(
+        store,
+        {
+            "Ann": "The on-call engineers were paged at 06:45.",
+            "Bob": "The on-call engineers were not paged until 06:45.",
+        },
+    )
+    assert synthesis.disagreements == []
+    assert point_with(synthesis, "paged").participants == ["P1", "P2"]
+
+
+def test_opposite_order_disagrees(store: Store) -> None:
+    synthesis = run(
+        store,
+        {
+            "Ann": "The disk filled up at 23:05. The primary went down at 23:15.",
+            "Bob": "The primary went down at 23:13. The disk filled up at 23:30.",
+        },
+    )
+    kinds = sorted(d.kind for d in synthesis.disagreements)
+    assert kinds == ["sequence", "time"]
+    sequence = next(d for d in synthesis.disagreements if d.kind == "sequence")
+    assert len(sequence.points) == 2
+    assert sorted(sequence.participants) == ["P1", "P2"]
+
+
+def test_timeline_crosses_midnight(store: Store) -> None:
+    synthesis = run(
+        store,
+        {
+            "Ann": "The primary went down at 23:50.",
+            "Bob": "The restore finished at 00:20. The alert fired at 23:55.",
+        },
+        timeline=True,
+    )
+    assert synthesis.timeline is not None
+    assert [entry.at for entry in synthesis.timeline] == ["23:50", "23:55", "00:20"]
+
+
+def test_large_count_not_clock(store: Store) -> None:
+    synthesis = run(store, {"Ann": "About 5,000 projects were affected."}, timeline=True)
+    assert synthesis.timeline == []
+    quantities = synthesis.points[0].statements[0].quantities
+    assert "time_of_day" not in {q.dimension for q in quantities}

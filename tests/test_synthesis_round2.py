@@ -1,0 +1,198 @@
+"""The second round: derived briefings, seeded questions, and answers flowing back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from elicitor.session.service import Interviewer
+from elicitor.store.store import BriefingRecord, Store
+from elicitor.store.web_store import WebStore
+from elicitor.synthesis.build import SynthesisOptions
+from elicitor.synthesis.model import Disagreement
+from elicitor.synthesis.round2 import source_session
+from elicitor.synthesis.service import Invite, create_round2, synthesize_briefing
+from test_synthesis_support import DONT_KNOW, interview, save
+
+ANN = "We rolled back the release at 23:40."
+BOB = "We rolled back the release at 23:10."
+CY = "The primary went down at 23:05."
+
+
+@pytest.fixture
+def store(sqlite_url: str) -> Iterator[Store]:
+    opened = Store(sqlite_url)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def interviewer(store: Store) -> Interviewer:
+    return Interviewer(store)
+
+
+@pytest.fixture
+def sessions(store: Store, interviewer: Interviewer) -> dict[str, str]:
+    """Three signed interviews: Ann and Bob disagree on the rollback, Cy agrees with both."""
+    record = save(store)
+    return {
+        "Ann": interview(interviewer, record, "Ann", [f"{CY} {ANN}"]),
+        "Bob": interview(interviewer, record, "Bob", [f"{CY} {BOB}"]),
+        "Cy": interview(interviewer, record, "Cy", [CY]),
+    }
+
+
+def briefing_of(store: Store, invite: Invite) -> BriefingRecord:
+    return store.get_briefing(invite.briefing_pk)
+
+
+def answer_round2(interviewer: Interviewer, record: BriefingRecord, name: str, answer: str) -> str:
+    return interview(interviewer, record, name, [answer])
+
+
+def only_disagreement(store: Store) -> Disagreement:
+    synthesis = synthesize_briefing(store, "incident-review")
+    assert len(synthesis.disagreements) == 1
+    return synthesis.disagreements[0]
+
+
+def test_only_involved_invited(store: Store, sessions: dict[str, str]) -> None:
+    invites = create_round2(store, "incident-review")
+    assert [i.label for i in invites] == ["Ann", "Bob"]
+    assert [i.questions for i in invites] == [1, 1]
+    assert all(i.token for i in invites)
+
+
+def test_derived_briefing_pinned(store: Store, sessions: dict[str, str]) -> None:
+    ann, bob = create_round2(store, "incident-review")
+    ann_briefing = briefing_of(store, ann)
+    bob_briefing = briefing_of(store, bob)
+    assert ann_briefing.slug == "incident-review-round2"
+    assert bob_briefing.slug == "incident-review-round2"
+    assert (ann_briefing.version, bob_briefing.version) == (1, 2)
+    assert source_session(ann_briefing.briefing) == sessions["Ann"]
+    links = WebStore(store).list_links(briefing_pks=[ann.briefing_pk])
+    assert [link.id for link in links] == [ann.link_id]
+
+
+def test_seeded_question_text(store: Store, sessions: dict[str, str]) -> None:
+    ann, _bob = create_round2(store, "incident-review")
+    briefing = briefing_of(store, ann).briefing
+    assert briefing.opening_question == (
+        'Another participant recalls 23:10: "We rolled back the release at 23:10". '
+        'You said 23:40: "We rolled back the release at 23:40". '
+        "Which is right, or were these different events?"
+    )
+    assert [t.question for t in briefing.topics] == [briefing.opening_question]
+    assert "Bob" not in briefing.opening_question
+
+
+def test_names_when_allowed(store: Store, sessions: dict[str, str]) -> None:
+    ann, _bob = create_round2(store, "incident-review", names=True)
+    question = briefing_of(store, ann).briefing.opening_question
+    assert question.startswith("Bob recalls 23:10:")
+
+
+def test_second_call_keeps_links(store: Store, sessions: dict[str, str]) -> None:
+    first = create_round2(store, "incident-review")
+    second = create_round2(store, "incident-review")
+    assert [i.status for i in second] == ["existing", "existing"]
+    assert [i.link_id for i in second] == [i.link_id for i in first]
+    assert [i.token for i in second] == [None, None]
+
+
+def test_round2_starts_with_conflict(
+    store: Store, interviewer: Interviewer, sessions: dict[str, str]
+) -> None:
+    ann, _bob = create_round2(store, "incident-review")
+    record = briefing_of(store, ann)
+    _session_id, prompt = interviewer.start(record, participant="Ann")
+    assert prompt.kind == "question"
+    assert prompt.text == record.briefing.opening_question
+
+
+def test_maintained_answer_confirms(
+    store: Store, interviewer: Interviewer, sessions: dict[str, str]
+) -> None:
+    ann, _bob = create_round2(store, "incident-review")
+    round2 = answer_round2(
+        interviewer, briefing_of(store, ann), "Ann", "I'm sure it was 23:40, the chat log shows it."
+    )
+    disagreement = only_disagreement(store)
+    assert disagreement.status == "confirmed"
+    assert [f.outcome for f in disagreement.followups] == ["maintains"]
+    assert disagreement.followups[0].session_id == round2
+    assert disagreement.resolution == "P1 stands by their account"
+
+
+def test_conceding_answer_resolves(
+    store: Store, interviewer: Interviewer, sessions: dict[str, str]
+) -> None:
+    _ann, bob = create_round2(store, "incident-review")
+    answer_round2(interviewer, briefing_of(store, bob), "Bob", "It was 23:40, I mixed it up.")
+    disagreement = only_disagreement(store)
+    assert disagreement.status == "resolved"
+    assert [f.outcome for f in disagreement.followups] == ["concedes"]
+
+
+def test_different_events_resolves(
+    store: Store, interviewer: Interviewer, sessions: dict[str, str]
+) -> None:
+    ann, _bob = create_round2(store, "incident-review")
+    answer_round2(
+        interviewer,
+        briefing_of(store, ann),
+        "Ann",
+        "Those were two different events: the first rollback failed and we ran it again.",
+    )
+    disagreement = only_disagreement(store)
+    assert disagreement.status == "resolved"
+    assert disagreement.resolution == "P1: these were different events"
+
+
+def test_unsigned_round2_ignored(
+    store: Store, interviewer: Interviewer, sessions: dict[str, str]
+) -> None:
+    ann, _bob = create_round2(store, "incident-review")
+    interview(interviewer, briefing_of(store, ann), "Ann", ["It was 23:40."], sign=False)
+    assert only_disagreement(store).status == "open"
+    included = synthesize_briefing(
+        store, "incident-review", options=SynthesisOptions(include_unsigned=True)
+    )
+    assert included.disagreements[0].followups[0].signed is False
+
+
+def test_dont_know_leaves_open(
+    store: Store, interviewer: Interviewer, sessions: dict[str, str]
+) -> None:
+    ann, _bob = create_round2(store, "incident-review")
+    answer_round2(interviewer, briefing_of(store, ann), "Ann", DONT_KNOW)
+    assert only_disagreement(store).status == "open"
+    assert only_disagreement(store).followups == []
+
+
+def test_followup_session_listed(
+    store: Store, interviewer: Interviewer, sessions: dict[str, str]
+) -> None:
+    ann, _bob = create_round2(store, "incident-review")
+    round2 = answer_round2(interviewer, briefing_of(store, ann), "Ann", "It was 23:40.")
+    participants = synthesize_briefing(store, "incident-review").participants
+    assert [p.followup_session_id for p in participants] == [round2, None, None]
+
+
+def test_no_disagreement_no_links(store: Store, interviewer: Interviewer) -> None:
+    record = save(store)
+    interview(interviewer, record, "Ann", [CY])
+    interview(interviewer, record, "Bob", [CY])
+    assert create_round2(store, record.slug) == []
+
+
+def test_two_others_named_plural(store: Store, interviewer: Interviewer) -> None:
+    record = save(store)
+    interview(interviewer, record, "Ann", [ANN])
+    interview(interviewer, record, "Bob", [BOB])
+    interview(interviewer, record, "Cy", [BOB])
+    ann = create_round2(store, record.slug)[0]
+    question = briefing_of(store, ann).briefing.opening_question
+    assert question.startswith("Other participants recall 23:10:")
