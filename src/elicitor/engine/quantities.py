@@ -120,7 +120,7 @@ _PAST_TO = re.compile(
 )
 _AFTER_HOUR = re.compile(
     r"\b(?:a bit |just |shortly |right |some time |sometime )?(after|before|around|about|at)\s+"
-    r"(\d{1,2})(?:\s*o'?clock)?\b(?![:.\d%])(?!\s*(?:\w+s\b|percent|x\b|times\b))",
+    r"(\d{1,2})(?:\s*o'?clock)?\b(?![:.\d%]|,\d)(?!\s*(?:\w+s\b|percent|x\b|times\b))",
     re.IGNORECASE,
 )
 _DURATION = re.compile(
