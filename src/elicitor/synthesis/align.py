@@ -35,6 +35,7 @@ from typing import Protocol
 
 import numpy as np
 
+from elicitor.engine import cues
 from elicitor.engine.embedding import default_embedder
 from elicitor.synthesis.features import ClaimFeatures
 
@@ -113,6 +114,11 @@ class _Relation:
             return False
         only_a = [word for concept, word in a.subjects.items() if concept not in shared]
         only_b = [word for concept, word in b.subjects.items() if concept not in shared]
+        rivals = bool(only_a and only_b) and self.rivalry(only_a, only_b) >= RIVAL_WORD_SIMILARITY
+        if _same_timed_event(a, b, shared) and not rivals:
+            return True
+        only_a = [word for concept, word in a.subjects.items() if concept not in shared]
+        only_b = [word for concept, word in b.subjects.items() if concept not in shared]
         if only_a and only_b:
             union = len(shared) + len(only_a) + len(only_b)
             if len(shared) < 2 or len(shared) < BOTH_EXTRA_MIN_OVERLAP * union:
@@ -133,6 +139,20 @@ class _Relation:
         rows_a = self.word_vectors[[self.word_index[w] for w in words_a]]
         rows_b = self.word_vectors[[self.word_index[w] for w in words_b]]
         return float((rows_a @ rows_b.T).max())
+
+
+# Concepts that name an incident event (a page, a deletion, a rollback): two time-stamped
+# claims about one of these describe the same moment, whatever else they mention.
+_EVENT_CONCEPTS = frozenset(
+    cues.concepts("delete kill page rollback outage lost start backup")
+)
+
+
+def _same_timed_event(a: ClaimFeatures, b: ClaimFeatures, shared: set[str]) -> bool:
+    """Tell whether two claims put a time on the same kind of event ("first page at 7")."""
+    if not (a.values("time_of_day") and b.values("time_of_day")):
+        return False
+    return bool(shared & _EVENT_CONCEPTS)
 
 
 def _complete_linkage(count: int, related: list[tuple[float, int, int]]) -> list[list[int]]:
