@@ -180,3 +180,43 @@ def test_cli_gate_missing_baseline(tmp_path: Path) -> None:
 
     assert result.exit_code == 1
     assert "elicitor bench gate --update" in result.stderr
+
+
+def _extras(found: int, false: int, bounded: int, ratio: float) -> dict[str, Any]:
+    return {
+        "synthesis": {"disclosed": {"found_pairs": found, "false_disagreements": false}},
+        "tokens": {"last_turn": {"turn": 60, "bounded": bounded, "ratio": ratio}},
+    }
+
+
+def _extra_regressions(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    from elicitor.bench.gate import GateResult, _compare_synthesis, _compare_tokens
+
+    result = GateResult()
+    _compare_synthesis(before["synthesis"], after["synthesis"], result)
+    _compare_tokens(before["tokens"], after["tokens"], result)
+    return [row.metric for row in result.regressions]
+
+
+def test_gate_extras_pass_when_equal() -> None:
+    same = _extras(2, 0, 3000, 3.2)
+
+    assert _extra_regressions(same, same) == []
+
+
+def test_gate_fails_fewer_synthesis_pairs() -> None:
+    failed = _extra_regressions(_extras(2, 0, 3000, 3.2), _extras(1, 0, 3000, 3.2))
+
+    assert failed == ["synthesis disclosed found pairs"]
+
+
+def test_gate_fails_more_false_disagreements() -> None:
+    failed = _extra_regressions(_extras(2, 0, 3000, 3.2), _extras(2, 1, 3000, 3.2))
+
+    assert failed == ["synthesis disclosed false disagreements"]
+
+
+def test_gate_fails_growing_prompt() -> None:
+    failed = _extra_regressions(_extras(2, 0, 3000, 3.2), _extras(2, 0, 4000, 2.4))
+
+    assert "tokens sent at turn 60" in failed

@@ -131,6 +131,10 @@ def compare(baseline: dict[str, Any], current: dict[str, Any]) -> GateResult:
         )
     result = GateResult()
     _compare_quality(baseline["quality"], current["quality"], result)
+    if baseline.get("synthesis") and current.get("synthesis"):
+        _compare_synthesis(baseline["synthesis"], current["synthesis"], result)
+    if baseline.get("tokens") and current.get("tokens"):
+        _compare_tokens(baseline["tokens"], current["tokens"], result)
     if baseline.get("speed") and current.get("speed"):
         _compare_speed(baseline["speed"], current["speed"], result)
     return result
@@ -162,6 +166,48 @@ def _compare_quality(base: dict[str, Any], now: dict[str, Any], result: GateResu
                     f"in the baseline but not run; pass --engine {name}",
                 )
             )
+
+
+def _compare_synthesis(base: dict[str, Any], now: dict[str, Any], result: GateResult) -> None:
+    """Fail when the synthesis finds fewer real disagreements or raises more false ones."""
+    for mode, totals in now.items():
+        before = base.get(mode, {})
+        found, false = totals["found_pairs"], totals["false_disagreements"]
+        old_found, old_false = before.get("found_pairs"), before.get("false_disagreements")
+        verdict = "regressed" if old_found is not None and found < old_found else "ok"
+        result.rows.append(GateRow(f"synthesis {mode} found pairs", old_found, found, verdict))
+        verdict = "regressed" if old_false is not None and false > old_false else "ok"
+        result.rows.append(
+            GateRow(f"synthesis {mode} false disagreements", old_false, false, verdict)
+        )
+
+
+# Prompt tokens are counted, not timed, so the same code gives the same numbers; 5% leaves
+# room for a reworded prompt template without letting the prompt grow with the transcript.
+TOKEN_TOLERANCE = 0.05
+
+
+def _compare_tokens(base: dict[str, Any], now: dict[str, Any], result: GateResult) -> None:
+    """Fail when the bounded prompt at the last turn grows, or its saving shrinks."""
+    before, after = base["last_turn"], now["last_turn"]
+    grew = after["bounded"] > before["bounded"] * (1 + TOKEN_TOLERANCE)
+    result.rows.append(
+        GateRow(
+            f"tokens sent at turn {after['turn']}",
+            before["bounded"],
+            after["bounded"],
+            "regressed" if grew else "ok",
+        )
+    )
+    shrank = after["ratio"] < before["ratio"] * (1 - TOKEN_TOLERANCE)
+    result.rows.append(
+        GateRow(
+            f"full-transcript / bounded ratio at turn {after['turn']}",
+            before["ratio"],
+            after["ratio"],
+            "regressed" if shrank else "ok",
+        )
+    )
 
 
 def _quality_row(label: str, before: float | None, after: float | None) -> GateRow:

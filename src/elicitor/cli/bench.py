@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -178,7 +180,38 @@ def _gate_run(engines: list[str], case_files: list[str], *, skip_speed: bool) ->
     click.echo(results_table(result.document))
     if speed is not None:
         click.echo(speed_table(speed))
-    return baseline_document(result.document, speed)
+    document = baseline_document(result.document, speed)
+    document["synthesis"] = _synthesis_totals()
+    tokens = _token_totals()
+    if tokens is not None:
+        document["tokens"] = tokens
+    return document
+
+
+def _synthesis_totals() -> dict[str, Any]:
+    from elicitor.synthesis.bench import run_synthesis_bench
+
+    report = run_synthesis_bench(progress=_progress)
+    return {mode: data["totals"] for mode, data in report["modes"].items()}
+
+
+# The prompt-size benchmark is a script next to the baseline, run where the repository is.
+TOKEN_SCRIPT = Path("benchmarks/llm_tokens.py")
+
+
+def _token_totals() -> dict[str, Any] | None:
+    """Run the prompt-size benchmark (fake model, about 2 s) and keep its turn-60 figures."""
+    if not TOKEN_SCRIPT.is_file():
+        click.echo(f"skipping the prompt-size benchmark: {TOKEN_SCRIPT} not found", err=True)
+        return None
+    with tempfile.TemporaryDirectory() as folder:
+        output = Path(folder) / "tokens.json"
+        subprocess.run(
+            [sys.executable, str(TOKEN_SCRIPT), "--output", str(output)],
+            check=True, capture_output=True, text=True, timeout=300,
+        )
+        data = json.loads(output.read_text(encoding="utf-8"))
+    return {"turns": data["turns"], "last_turn": data["last_turn"], "session": data["session"]}
 
 
 def register(root: click.Group) -> None:
