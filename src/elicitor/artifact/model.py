@@ -45,7 +45,7 @@ class ClaimOut(_Strict):
 
 class UnknownOut(_Strict):
     question: str
-    reason: Literal["dont_know", "skip", "refused", "unclear"]
+    reason: Literal["dont_know", "skip", "refused", "unclear", "nothing_more"]
     question_seq: int
 
 

@@ -84,7 +84,8 @@ def _duplicate_topic_ids(data: dict[str, Any]) -> list[dict[str, str]]:
             errors.append(
                 {
                     "field": f"topics[{index}].id",
-                    "problem": f"topic id {topic_id!r} is already used by topics[{seen[topic_id]}]; "
+                    "problem": f"topic id {topic_id!r} is already used by "
+                    f"topics[{seen[topic_id]}]; "
                     "topic ids must be unique",
                 }
             )

@@ -208,7 +208,10 @@ def _token_totals() -> dict[str, Any] | None:
         output = Path(folder) / "tokens.json"
         subprocess.run(
             [sys.executable, str(TOKEN_SCRIPT), "--output", str(output)],
-            check=True, capture_output=True, text=True, timeout=300,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         data = json.loads(output.read_text(encoding="utf-8"))
     return {"turns": data["turns"], "last_turn": data["last_turn"], "session": data["session"]}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -15,6 +16,14 @@ from elicitor.session.state import Prompt
 log = logging.getLogger(__name__)
 
 PAUSE_WORDS = ("pause", "/pause", ":pause")
+
+
+def program() -> str:
+    """Return the command as the user typed it (".venv/bin/elicitor"), for next-step hints."""
+    invoked = sys.argv[0] if sys.argv else ""
+    if os.sep in invoked and os.path.basename(invoked) == "elicitor":
+        return invoked
+    return "elicitor"
 
 
 def _answers_from(answers: str | None) -> Iterator[str] | None:
@@ -77,7 +86,13 @@ def _read(scripted: Iterator[str] | None) -> str | None:
     help="Read answers from this file, one per line, instead of the keyboard.",
 )
 @click.option("--participant", default="", help="Name recorded with the sign-off.")
-@click.option("--engine", default=None, help="Backend as provider:model. Default: offline.")
+@click.option(
+    "--engine",
+    default=None,
+    help="Backend as provider:model: offline, openai:MODEL (any OpenAI-compatible server via "
+    "ELICITOR_OPENAI_BASE_URL) or anthropic:MODEL. Default: the briefing's, else "
+    "ELICITOR_ENGINE, else offline.",
+)
 @click.pass_obj
 def interview(
     app: Any,
@@ -127,7 +142,7 @@ def _loop(app: Any, session_id: str, prompt: Prompt, scripted: Iterator[str] | N
         if text is None or text.strip().lower() in PAUSE_WORDS:
             interviewer.pause(session_id)
             click.secho(
-                f"Paused. Continue with: elicitor interview --resume {session_id}", fg="yellow"
+                f"Paused. Continue with: {program()} interview --resume {session_id}", fg="yellow"
             )
             return
         if not text.strip():
@@ -145,12 +160,12 @@ def _loop(app: Any, session_id: str, prompt: Prompt, scripted: Iterator[str] | N
             log.exception("session %s: the turn failed after the answer was stored", session_id)
             raise click.ClickException(
                 f"the interviewer failed after your answer was saved ({type(error).__name__}). "
-                f"Nothing is lost: continue with `elicitor interview --resume {session_id}`."
+                f"Nothing is lost: continue with `{program()} interview --resume {session_id}`."
             ) from error
         except KeyboardInterrupt:
             interviewer.pause(session_id)
             click.secho(
-                f"Paused; your answer was saved. Continue with: elicitor interview "
+                f"Paused; your answer was saved. Continue with: {program()} interview "
                 f"--resume {session_id}",
                 fg="yellow",
             )
@@ -158,7 +173,7 @@ def _loop(app: Any, session_id: str, prompt: Prompt, scripted: Iterator[str] | N
         if prompt.kind == "question":
             number += 1
     _show(prompt, number=number)
-    click.echo(f"Export it with: elicitor sessions export {session_id} --format md")
+    click.echo(f"Export it with: {program()} sessions export {session_id} --format md")
 
 
 def register(root: click.Group) -> None:

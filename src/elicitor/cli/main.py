@@ -67,8 +67,9 @@ class _Root(click.Group):
 @click.option(
     "--db",
     metavar="PATH_OR_URL",
-    help="SQLite file or database URL. Default: ELICITOR_DATABASE_URL, else a file in the "
-    "per-user data directory.",
+    help="SQLite file or database URL. Default: ELICITOR_DATABASE_URL, else "
+    "elicitor.db in the per-user data directory (~/.local/share/elicitor on Linux, "
+    "ELICITOR_DATA_DIR overrides it).",
 )
 @click.option("-v", "--verbose", count=True, help="Log progress to stderr (-vv for debug).")
 @click.pass_context

@@ -38,21 +38,64 @@ def list_sessions(app: Any) -> None:
 @sessions.command("export")
 @click.argument("session_id")
 @click.option(
-    "--format", "fmt", type=click.Choice(["md", "json", "html"]), default="md", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "json", "html"]),
+    default="md",
+    show_default=True,
+    help="Markdown, JSON (artifact schema version 1) or a standalone HTML page.",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (default: stdout)."
+)
+@click.option(
+    "--unverified",
+    is_flag=True,
+    help="Export even when the trace or the signed content hash fails verification.",
+)
 @click.pass_obj
-def export(app: Any, session_id: str, fmt: str, output: str | None) -> None:
+def export(app: Any, session_id: str, fmt: str, output: str | None, unverified: bool) -> None:
     """Export the session's artifact (a draft until it is signed off)."""
     from elicitor.artifact.render import render
 
+    problems = verification_problems(app, session_id)
+    if problems and not unverified:
+        raise TraceTampered(
+            f"session {session_id} failed verification ({problems[0]}), so its artifact may not "
+            "be what was signed. See `elicitor trace verify`; pass --unverified to export anyway."
+        )
+    for problem in problems:
+        click.echo(f"Warning: {problem}", err=True)
     text = render(app.interviewer.artifact(session_id), fmt)
-    if output:
+    if not output:
+        click.echo(text, nl=False)
+        return
+    try:
         with open(output, "w", encoding="utf-8") as handle:
             handle.write(text)
-        click.echo(f"Wrote {output}", err=True)
-    else:
-        click.echo(text, nl=False)
+    except OSError as error:
+        raise click.ClickException(
+            f"cannot write {output!r}: {error.strerror}; check that the folder exists"
+        ) from error
+    click.echo(f"Wrote {output}", err=True)
+
+
+def verification_problems(app: Any, session_id: str) -> list[str]:
+    """Return what is wrong with a session's record: chain breaks, or a signed artifact whose
+    content no longer matches its hash."""
+    from elicitor.artifact.build import content_hash
+    from elicitor.session.events import verify_chain
+
+    record = app.store.get_session(session_id)
+    events = app.store.load_events(session_id)
+    problems = [
+        f"event {p.seq}: {p.reason}"
+        for p in verify_chain(events, expected_last_seq=record.last_seq)
+    ]
+    artifact = app.interviewer.artifact(session_id)
+    if artifact.sign_off and content_hash(artifact) != artifact.sign_off.content_hash:
+        problems.append("the artifact no longer matches the content hash that was signed")
+    return problems
 
 
 @click.group()
@@ -70,24 +113,32 @@ def show(app: Any, session_id: str) -> None:
     events = app.store.load_events(session_id)
     for line in describe_events(events):
         click.echo(line)
+    for problem in verification_problems(app, session_id):
+        click.echo(f"Warning: {problem}", err=True)
 
 
 @trace.command("verify")
 @click.argument("session_id")
 @click.pass_obj
 def verify(app: Any, session_id: str) -> None:
-    """Check the hash chain; exit 1 naming the first altered event."""
+    """Check the hash chain and the signed hash; exit 1 naming the first altered event."""
     from elicitor.session.events import verify_chain
 
     record = app.store.get_session(session_id)
     events = app.store.load_events(session_id)
-    problems = verify_chain(events, expected_last_seq=record.last_seq)
-    if problems:
-        for problem in problems:
-            click.echo(f"event {problem.seq}: {problem.reason}", err=True)
+    chain = verify_chain(events, expected_last_seq=record.last_seq)
+    problems = verification_problems(app, session_id)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if chain:
         raise TraceTampered(
-            f"trace of session {session_id} failed verification: event {problems[0].seq} was "
+            f"trace of session {session_id} failed verification: event {chain[0].seq} was "
             "altered or removed after it was written"
+        )
+    if problems:
+        raise TraceTampered(
+            f"session {session_id} failed verification: the artifact no longer matches the "
+            "content hash that was signed"
         )
     click.echo(
         f"trace of session {session_id} is intact: {len(events)} events, last hash "

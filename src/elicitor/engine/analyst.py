@@ -111,13 +111,19 @@ _SHORT_REPLY = re.compile(
 
 
 def _expand_short_reply(text: str, question: dict[str, Any] | None) -> str:
-    """Keep a bare "yes" or "no" meaningful by recording what it answered."""
+    """Keep a bare "yes" or "no" meaningful by recording the question it answered.
+
+    Returns "" when the reply only settles a contradiction or a clarifying question: the
+    service records that as the resolution, and there is no new statement to keep.
+    """
     if question is None or not _SHORT_REPLY.match(text.strip()):
         return text
+    if question.get("move") in ("raise_contradiction", "pin_down", "ask_detail"):
+        return ""
     asked = str(question.get("text", "")).strip()
     if '"' in asked:
         asked = asked.rsplit('". ', 1)[-1]
-    return f'{text.strip().rstrip(".!").capitalize()}, in reply to "{asked}"'
+    return f"{asked} {text.strip().rstrip('.!').capitalize()}."
 
 
 def _normalise(text: str) -> str:
@@ -168,7 +174,7 @@ def detect_non_answer(text: str) -> str | None:
     lowered = text.strip().lower().strip(".!?")
     if not lowered:
         return "unclear"
-    for kind in ("unclear", "refused", "skip", "dont_know"):
+    for kind in ("unclear", "refused", "skip", "nothing_more", "dont_know"):
         found = cues.find(cues.NON_ANSWERS[kind], lowered)
         if not found:
             continue
@@ -250,7 +256,10 @@ class OfflineAnalyst:
         non_answer = detect_non_answer(text)
         if non_answer:
             return Analysis(non_answer=non_answer)
-        pieces = split_claims(_expand_short_reply(text, question))
+        expanded = _expand_short_reply(text, question)
+        if not expanded:
+            return Analysis()
+        pieces = split_claims(expanded)
         if not pieces:
             return Analysis(non_answer="unclear")
         # A statement repeated word for word is not news: it adds no claim and no

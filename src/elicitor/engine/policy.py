@@ -195,6 +195,7 @@ class Policy:
 
 
 def _first_follow_up(briefing: Briefing, state: SessionState, claims: list[Claim]) -> Move | None:
+    claims = [c for c in claims if _quotable(c)]
     for finder in (
         _pin_down,
         _missing_number,
@@ -222,11 +223,32 @@ def _recent_claims(state: SessionState) -> list[Claim]:
     return [c for c in state.active_claims() if c.answer_seq == seq]
 
 
+# "What else can you tell me about that?" pays off on a fresh thread, but asked again and
+# again it reads like a form; after this many in a row the policy turns to the topics.
+MAX_ELABORATIONS_IN_A_ROW = 2
+
+
+def _elaborations_in_a_row(state: SessionState) -> int:
+    count = 0
+    for question in reversed(_tail_questions(state)):
+        if question["move"] != "elaborate":
+            break
+        count += 1
+    return count
+
+
+def _quotable(claim: Claim) -> bool:
+    """Tell whether a claim can be quoted back; one recorded from a bare yes or no cannot."""
+    return "?" not in claim.text
+
+
 def _elaborate(state: SessionState, fresh: list[Claim]) -> Move | None:
     """Invite more on the newest substantial claim: the funnel's next step."""
+    if _elaborations_in_a_row(state) >= MAX_ELABORATIONS_IN_A_ROW:
+        return None
     for claim in reversed(fresh):
         angle = f"elaborate:{claim.id}"
-        if angle in state.angles_done or len(claim.text.split()) < 4:
+        if angle in state.angles_done or len(claim.text.split()) < 4 or not _quotable(claim):
             continue
         return Move(
             "elaborate",

@@ -131,7 +131,10 @@ def verify_chain(
     last = events[-1].seq if events else 0
     if expected_last_seq is not None and last != expected_last_seq:
         problems.append(
-            ChainProblem(last + 1, f"the log ends at event {last} but the session records "
-                         f"{expected_last_seq} events; events were removed")
+            ChainProblem(
+                last + 1,
+                f"the log ends at event {last} but the session records "
+                f"{expected_last_seq} events; events were removed",
+            )
         )
     return problems

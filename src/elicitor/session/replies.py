@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 _CONFIRM = re.compile(
     r"^(?:ok(?:ay)?|yes|yep|yeah|y|correct|right|fine|looks (?:good|right|fine)|all good|"
-    r"confirm(?:ed)?|that's right|thats right|agreed?|good|lgtm)[.! ]*$",
+    r"confirm(?:ed)?|that's right|thats right|agreed?|good|lgtm|sure|all correct)[.! ]*$",
     re.IGNORECASE,
 )
 _SIGN = re.compile(
@@ -62,10 +62,28 @@ class ParsedReply:
     errors: list[str] = field(default_factory=list)
 
 
+_COMMAND_START = re.compile(
+    r"^\s*(?:drop|remove|delete|reject|strike|point)?\s*\d+\b", re.IGNORECASE
+)
+
+
+def _command_lines(text: str) -> list[str]:
+    """Split on new lines and ';', and on commas when every part starts like a command
+    ("drop 18, drop 19" or "2 is a guess, 3 is a fact")."""
+    lines: list[str] = []
+    for line in re.split(r"[\n;]+", text):
+        parts = line.split(",")
+        if len(parts) > 1 and all(_COMMAND_START.match(part) for part in parts):
+            lines.extend(parts)
+        else:
+            lines.append(line)
+    return lines
+
+
 def parse_reply(text: str, *, point_count: int) -> ParsedReply:
     """Split ``text`` into commands; unparsed lines land in ``other`` as new information."""
     reply = ParsedReply()
-    for raw in re.split(r"[\n;]+", text):
+    for raw in _command_lines(text):
         line = raw.strip()
         if not line:
             continue

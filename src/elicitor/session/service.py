@@ -72,6 +72,8 @@ class Loaded:
     state: SessionState
     briefing: BriefingRecord
     notices: list[str] = field(default_factory=list)
+    # Set when a checkpoint reply changed points, so the checkpoint is shown again.
+    reshow_summary: bool = False
 
 
 class Interviewer:
@@ -339,6 +341,12 @@ class Interviewer:
             events.extend(self._answer_events(loaded, answer, question, engine))
         preview = _preview(state, events)
         move = self.policy.next_move(briefing, preview)
+        if loaded.reshow_summary and move.name != "raise_contradiction":
+            move = Move(
+                "summarize",
+                "the participant corrected the checkpoint; it is shown again to confirm",
+                angle=f"summary-again:{answer['seq']}",
+            )
         events.extend(self._prompt_events(move, preview, briefing, engine, on_text=on_text))
         if loaded.notices:
             events[-1].payload["notice"] = " ".join(loaded.notices)
@@ -386,7 +394,9 @@ class Interviewer:
                 "question_seq": question.get("seq") if question else None,
                 "question": question.get("text") if question else "",
                 "answer_seq": answer["seq"],
-                "listed": bool(question) and question.get("move") in LISTED_UNKNOWN_MOVES,
+                "listed": bool(question)
+                and question.get("move") in LISTED_UNKNOWN_MOVES
+                and analysis.non_answer != "nothing_more",
             }
             if analyst_meta is not None:
                 unknown["meta"] = analyst_meta
@@ -419,6 +429,8 @@ class Interviewer:
         reply = parse_reply(str(answer["text"]), point_count=len(points))
         events = self._correction_events(reply, points)
         loaded.notices.extend(f"Not applied: {error}." for error in reply.errors)
+        changed = bool(reply.corrections or reply.errors)
+        loaded.reshow_summary = changed and not reply.confirm and question.get("kind") == "summary"
         if reply.other:
             extra = dict(answer)
             extra["text"] = " ".join(reply.other)

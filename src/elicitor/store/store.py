@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 import threading
 from contextlib import AbstractContextManager, nullcontext
@@ -13,10 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    IntegrityError,
+    NoSuchModuleError,
+    OperationalError,
+)
 
 from elicitor.briefing.model import Briefing
-from elicitor.errors import Conflict, NotFound
+from elicitor.errors import ConfigurationError, Conflict, NotFound
 from elicitor.session.events import GENESIS_HASH, Event, EventType, PendingEvent, seal, utc_now
 from elicitor.store import tables
 
@@ -59,14 +66,14 @@ class Store:
     def __init__(self, url: str, *, migrate: bool = True) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        if self.is_sqlite:
-            self._prepare_sqlite_path(url)
-            self.engine: Engine = create_engine(
-                url, connect_args={"check_same_thread": False, "timeout": 30}
-            )
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-        else:
-            self.engine = create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+        try:
+            self.engine: Engine = self._create_engine(url)
+        except (ArgumentError, NoSuchModuleError, ImportError) as error:
+            raise ConfigurationError(
+                f"database URL {_redacted(url)!r} is not usable ({error}); give a SQLite file "
+                "path, or a URL such as postgresql+psycopg://user@host/db (PostgreSQL needs "
+                "`pip install 'elicitor[postgres]'`)"
+            ) from error
         # SQLite allows one writer at a time, and waiting on its busy handler costs far more
         # than a process-wide lock. PostgreSQL needs no lock: the (session, seq) primary key
         # and the last_seq check turn a lost race into Conflict.
@@ -74,7 +81,22 @@ class Store:
             threading.Lock() if self.is_sqlite else nullcontext()
         )
         if migrate:
-            self.migrate()
+            try:
+                self.migrate()
+            except (OperationalError, DatabaseError) as error:
+                raise ConfigurationError(
+                    f"cannot open the database {_redacted(url)!r}: {error.orig or error}. Check "
+                    "that the path is a SQLite file in a writable folder, or that the server is "
+                    "running (--db or ELICITOR_DATABASE_URL)"
+                ) from error
+
+    def _create_engine(self, url: str) -> Engine:
+        if not self.is_sqlite:
+            return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+        self._prepare_sqlite_path(url)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
 
     @staticmethod
     def _prepare_sqlite_path(url: str) -> None:
@@ -326,6 +348,11 @@ class Store:
     def count_events(self) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(tables.events)).scalar_one())
+
+
+def _redacted(url: str) -> str:
+    """Hide a password in a database URL before it goes into a message."""
+    return re.sub(r"(://[^:/@]+):[^@]+@", r"\1:***@", url)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
