@@ -157,7 +157,13 @@ def format_points(points: list[dict[str, Any]], state: SessionState, briefing: B
     if unknown_lines:
         lines.append("Unknown (you did not know or skipped):")
         lines.extend(unknown_lines)
+    numbers = {point["claim_id"]: point["n"] for point in points}
     open_items = [c for c in state.contradictions.values() if c.status != "resolved"]
     for item in open_items:
-        lines.append(f"Open contradiction: {item.claim_a} vs {item.claim_b} ({item.detail})")
+        if item.claim_a not in numbers or item.claim_b not in numbers:
+            continue
+        lines.append(
+            f"Still open: point {numbers[item.claim_a]} and point {numbers[item.claim_b]} "
+            f"disagree ({item.detail})"
+        )
     return "\n".join(lines)

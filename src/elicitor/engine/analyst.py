@@ -265,7 +265,12 @@ class OfflineAnalyst:
         # A statement repeated word for word is not news: it adds no claim and no
         # contradiction, so repeating an answer cannot make the interviewer loop.
         known = {_normalise(c.text) for c in state.active_claims()}
-        pieces = [p for p in pieces if _normalise(p) not in known]
+        unique: list[str] = []
+        for piece in pieces:
+            if _normalise(piece) not in known:
+                known.add(_normalise(piece))
+                unique.append(piece)
+        pieces = unique
         if not pieces:
             return Analysis()
         embedder = default_embedder()

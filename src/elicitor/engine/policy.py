@@ -410,6 +410,8 @@ def _next_probe(state: SessionState, topic: Topic) -> Move | None:
         angle = f"probe:{topic.id}:{number}"
         if angle in state.angles_done or _answered(state, probe) or _already_asked(state, probe):
             continue
+        if _denied_already(state, probe):
+            continue
         return Move(
             "probe",
             f"detail {number} of '{topic.title}' is still missing",
@@ -529,6 +531,17 @@ def _answered(state: SessionState, question: str) -> bool:
         return False
     probe = _vector(question)
     return any(float(_vector(c.text) @ probe) >= PROBE_ANSWERED_SIMILARITY for c in claims)
+
+
+def _denied_already(state: SessionState, probe: str) -> bool:
+    """Tell whether the participant already said there is none of what the probe asks about
+    ("no error message" makes "what is the exact wording of the error message?" moot)."""
+    from elicitor.engine import cues
+
+    wanted = cues.concepts(probe)
+    return any(
+        c.negated and len(cues.concepts(c.text) & wanted) >= 2 for c in state.active_claims()
+    )
 
 
 def _already_asked(state: SessionState, question: str) -> bool:
