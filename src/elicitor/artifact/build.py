@@ -40,7 +40,7 @@ def build_artifact(state: SessionState, briefing: Briefing, *, version: int = 1)
             id=topic.id,
             title=topic.title,
             required=topic.required,
-            covered=topic.id in state.covered_topics or bool(by_topic.get(topic.id)),
+            covered=bool(by_topic.get(topic.id)),
             claims=by_topic.get(topic.id, []),
             unknowns=unknowns.get(topic.id, []),
         )

@@ -77,6 +77,8 @@ def cli(ctx: click.Context, db: str | None, verbose: int) -> None:
     """Elicitor: an interviewer that draws out what people know, one question at a time."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # Alembic reports every plugin it loads at INFO; keep that for -vv.
+    logging.getLogger("alembic").setLevel(max(level, logging.WARNING if verbose < 2 else level))
     ctx.obj = AppContext(db)
 
 

@@ -31,6 +31,9 @@ from elicitor.session.state import Claim, Contradiction, SessionState
 # score about 0.2-0.35 with this model, so every threshold sits well above that band;
 # tests/test_analyst.py holds the pairs they were chosen on.
 TOPIC_MIN_SIMILARITY = 0.45
+# Each keyword of a topic found in a claim (up to three) adds this to the topic's score;
+# static similarities of one claim to different topics differ by only about 0.1.
+KEYWORD_WEIGHT = 0.3
 SAME_EVENT_SIMILARITY = 0.62
 SAME_SUBJECT_SIMILARITY = 0.72
 MAX_CLAIM_WORDS = 80
@@ -312,13 +315,17 @@ def _assign_topic(
     best_similarity = np.zeros(len(index.ids))
     for row, owner in enumerate(index.owners):
         best_similarity[owner] = max(best_similarity[owner], similarities[row])
-    scores = best_similarity + 0.15 * np.minimum(np.array(keyword_hits), 3)
+    scores = best_similarity + KEYWORD_WEIGHT * np.minimum(np.array(keyword_hits), 3)
     best = int(np.argmax(scores))
     if default_topic in index.ids:
         current = index.ids.index(default_topic)
         if scores[best] - scores[current] < 0.2 or best_similarity[best] < TOPIC_MIN_SIMILARITY:
             return default_topic
         return index.ids[best]
+    if keyword_hits[0] and scores[best] - scores[0] < 0.2:
+        # Every template's first topic is "what happened"; a first account that names its
+        # words ("doesn't work") belongs there unless another topic clearly fits better.
+        return index.ids[0]
     if best_similarity[best] < TOPIC_MIN_SIMILARITY and keyword_hits[best] == 0:
         return None
     return index.ids[best]
@@ -446,7 +453,7 @@ def _polarity_conflict(
         return None
     if new_outcome or old_outcome:
         return None
-    if len(shared) >= 3 or (len(shared) >= 2 and len(shared) == smaller):
+    if len(shared) >= 3:
         return "polarity", detail
     return None
 

@@ -104,8 +104,7 @@ class Policy:
             claim = state.claims.get(contradiction.claim_b)
             return Move(
                 "raise_contradiction",
-                f"claims {contradiction.claim_a} and {contradiction.claim_b} disagree "
-                f"({contradiction.detail})",
+                f"two of your statements disagree ({contradiction.detail})",
                 angle=angle,
                 topic_id=claim.topic_id if claim else None,
                 claim_ids=(contradiction.claim_a, contradiction.claim_b),
@@ -252,7 +251,7 @@ def _elaborate(state: SessionState, fresh: list[Claim]) -> Move | None:
             continue
         return Move(
             "elaborate",
-            f"{claim.id} is new and may lead to related details",
+            "a new statement may lead to related details",
             angle=angle,
             topic_id=claim.topic_id,
             claim_ids=(claim.id,),
@@ -269,7 +268,7 @@ def _pin_down(briefing: Briefing, state: SessionState, claim: Claim) -> Move | N
             continue
         return Move(
             "pin_down",
-            f'"{word}" in {claim.id} is vague ({category})',
+            f'"{word}" is vague ({category})',
             angle=angle,
             topic_id=claim.topic_id,
             claim_ids=(claim.id,),
@@ -340,7 +339,7 @@ def _change_when(briefing: Briefing, state: SessionState, claim: Claim) -> Move 
         return None
     return Move(
         "ask_when",
-        f"{claim.id} reports a change without saying when",
+        "a change was mentioned without saying when",
         angle=f"when:{claim.id}",
         topic_id=claim.topic_id,
         claim_ids=(claim.id,),
@@ -354,7 +353,7 @@ def _change_why(briefing: Briefing, state: SessionState, claim: Claim) -> Move |
         return None
     return Move(
         "ask_why",
-        f"{claim.id} reports a change without its reason",
+        "a change was mentioned without its reason",
         angle=f"why:{claim.id}",
         topic_id=claim.topic_id,
         claim_ids=(claim.id,),
@@ -368,7 +367,7 @@ def _rationale(briefing: Briefing, state: SessionState, claim: Claim) -> Move | 
         return None
     return Move(
         "ask_rationale",
-        f"{claim.id} is a judgment without a reason",
+        "a judgment was given without a reason",
         angle=f"rationale:{claim.id}",
         topic_id=claim.topic_id,
         claim_ids=(claim.id,),
@@ -380,7 +379,7 @@ def _assumption(briefing: Briefing, state: SessionState, claim: Claim) -> Move |
         return None
     return Move(
         "check_assumption",
-        f"{claim.id} is an assumption ({', '.join(claim.hedges) or 'hedged'})"
+        f"a statement is an assumption ({', '.join(claim.hedges) or 'hedged'})"
         " that has not been checked",
         angle=f"assumption:{claim.id}",
         topic_id=claim.topic_id,
@@ -396,7 +395,7 @@ def _counterexample(briefing: Briefing, state: SessionState, claim: Claim) -> Mo
         return None
     return Move(
         "ask_counterexample",
-        f"{claim.id} is a general statement with no counterexample",
+        "a general statement has no counterexample yet",
         angle=f"counter:{claim.id}",
         topic_id=claim.topic_id,
         claim_ids=(claim.id,),

@@ -327,6 +327,12 @@ def _on_claim_rejected(state: SessionState, event: Event) -> None:
     claim = state.claims.get(event.payload["claim_id"])
     if claim is None:
         return
+    # A withdrawn statement cannot contradict anything any more.
+    for contradiction in state.contradictions.values():
+        involved = claim.id in (contradiction.claim_a, contradiction.claim_b)
+        if involved and contradiction.status != "resolved":
+            contradiction.status = "resolved"
+            contradiction.resolution = f"{claim.id} was withdrawn"
     _record_history(claim, event, {"reason": event.payload.get("reason", "")})
     claim.status = "rejected"
 

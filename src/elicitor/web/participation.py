@@ -93,7 +93,8 @@ def start_session(context: WebContext, link: Link, token: str, participant: str 
     briefing = context.store.get_briefing(link.briefing_pk)
     session_id, prompt = context.interviewer.start(
         briefing,
-        participant=link.label or participant.strip(),
+        # The link label is the requester's private note; the name comes from the person.
+        participant=participant.strip(),
         engine=context.default_engine(briefing.briefing.engine),
         link_id=link.id,
     )

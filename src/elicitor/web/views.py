@@ -62,7 +62,7 @@ def topic_progress(state: SessionState, briefing: Briefing) -> list[TopicProgres
     for topic in briefing.topics:
         claims = sum(1 for claim in active if claim.topic_id == topic.id)
         unknowns = sum(1 for item in state.unknowns if item.get("topic_id") == topic.id)
-        if topic.id in state.covered_topics:
+        if claims:
             status = "covered"
         elif claims or unknowns or topic.id in state.opened_topics:
             status = "started"

@@ -178,7 +178,9 @@ def _detail_values(context: WebContext, pk: int) -> dict[str, Any]:
     sessions.sort(key=lambda session: session.updated_at, reverse=True)
     links = context.web_store.list_links(briefing_pks=list(version_of))
     statuses = {session.id: session.status for session in sessions}
+    labels = {link.session_id: link.label for link in links if link.session_id and link.label}
     return {
+        "session_labels": labels,
         "record": record,
         "briefing": record.briefing,
         "versions": versions,
