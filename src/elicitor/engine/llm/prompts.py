@@ -158,7 +158,12 @@ def recent_turns(
     lines = []
     for answer in answers:
         question = state.question(answer["question_seq"]) if answer.get("question_seq") else None
-        if question is not None:
+        if question is not None and question["kind"] in ("summary", "review"):
+            # The points are already under the recorded claims; repeating the listing here
+            # would spend the turn budget on text the model has seen.
+            shown = "summary checkpoint" if question["kind"] == "summary" else "final review"
+            lines.append(f"Interviewer: (showed the {shown} of {len(question['points'])} points)")
+        elif question is not None:
             lines.append(f"Interviewer: {as_data(_cut(question['text'], limits.question_chars))}")
         lines.append(f"Participant: {as_data(_cut(answer['text'], limits.turn_chars))}")
     return "\n".join(lines) or "(none yet)"

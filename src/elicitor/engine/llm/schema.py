@@ -23,7 +23,7 @@ from elicitor.engine.quantities import find_quantities
 from elicitor.errors import ModelOutputInvalid
 from elicitor.session.state import CLAIM_KINDS, Claim, Contradiction, Quantity, SessionState
 
-NON_ANSWERS = ("dont_know", "skip", "refused", "unclear")
+NON_ANSWERS = ("dont_know", "skip", "refused", "unclear", "nothing_more")
 CONTRADICTION_KINDS = ("number", "polarity", "other")
 VAGUE_CATEGORIES = tuple(cues.VAGUE_TERMS)
 MAX_CLAIMS = 12
