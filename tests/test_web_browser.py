@@ -325,3 +325,18 @@ def test_second_tab_gets_conflict(browser: Any, live_server: LiveServer) -> None
         if event.type == EventType.ANSWER_RECEIVED
     ]
     assert [event.payload["text"] for event in answers] == [FIRST_ANSWER]
+
+
+def test_draft_survives_reload(browser: Any, live_server: LiveServer) -> None:
+    page = _new_page(browser, VIEWPORTS["desktop"])
+    page.goto(_direct_link(live_server))
+    page.get_by_role("button", name="Begin").click()
+    _wait_for_heading(page, "Question 1")
+    page.get_by_label("Your answer", exact=True).fill("Half-typed answer about the export")
+
+    page.reload()
+    _wait_for_heading(page, "Question 1")
+
+    assert page.get_by_label("Your answer", exact=True).input_value() == (
+        "Half-typed answer about the export"
+    )

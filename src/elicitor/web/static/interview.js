@@ -166,6 +166,7 @@
           showError(form, errorMessage(result));
           return;
         }
+        forgetDraft();
         streamNext(form);
       })
       .catch(function () {
@@ -175,11 +176,32 @@
       });
   }
 
+  // A draft survives a reload (a side-panel button, a conflict with another tab) because
+  // it is kept in this tab's session storage until the answer is stored.
+  var draftKey = "elicitor-draft:" + window.location.pathname;
+
+  function forgetDraft() {
+    try { window.sessionStorage.removeItem(draftKey); } catch (error) { /* storage is off */ }
+  }
+
+  function keepDrafts(field) {
+    try {
+      var saved = window.sessionStorage.getItem(draftKey);
+      if (saved && !field.value) {
+        field.value = saved;
+      }
+    } catch (error) { /* storage is off */ }
+    field.addEventListener("input", function () {
+      try { window.sessionStorage.setItem(draftKey, field.value); } catch (error) { /* off */ }
+    });
+  }
+
   function bindAnswerForm() {
     var form = document.getElementById("answer-form");
     if (!form) {
       return;
     }
+    keepDrafts(form.elements.text);
     form.addEventListener("submit", onSubmit);
     form.elements.text.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
