@@ -185,6 +185,16 @@ def test_participant_checkpoint_drops_unmatched(participant: SimulatedParticipan
     assert reply.dropped == [2]
 
 
+def test_participant_keeps_own_clause(participant: SimulatedParticipant) -> None:
+    participant.respond(question("In your own words, what went wrong?"))
+    participant.respond(question(JAM_QUESTION))
+    points = [{"n": 1, "claim_id": "c1", "text": "Every morning.", "kind": "fact"}]
+
+    reply = participant.respond(Prompt(kind="summary", text="Summary", points=points))
+
+    assert reply.dropped == []
+
+
 def test_participant_checkpoint_ok(participant: SimulatedParticipant) -> None:
     points = [
         {"n": 1, "claim_id": "c1", "text": "I have never changed any settings.", "kind": "fact"}

@@ -27,7 +27,8 @@ How it replies to each prompt:
   words. A prompt without a question mark ("Tell me about the setup.") counts as a question.
 - At a summary checkpoint or the final review, every numbered point whose text matches
   none of the participant's facts (similarity below the threshold against every fact) is
-  dropped ("drop 3"). Otherwise it replies "ok" at a checkpoint and "sign" at the review.
+  dropped ("drop 3"), unless the point repeats the participant's own words. Otherwise it
+  replies "ok" at a checkpoint and "sign" at the review.
   Kinds are never relabelled, so the claim kinds the interviewer chose are what is scored.
 
 Every reply's words are counted in ``words_typed``.
@@ -372,9 +373,15 @@ class SimulatedParticipant:
     def unmatched_points(self, points: list[dict[str, Any]]) -> list[int]:
         """Return the numbers of points whose text matches none of this participant's facts."""
         texts, _ = self.matching_texts()
+        said = [_words(reply.text) for reply in self.replies]
         numbers: list[int] = []
         for point in points:
-            scores = self._encoder.similarities(str(point.get("text", "")), texts)
+            text = str(point.get("text", ""))
+            # A clause cut from one of its own answers is its own words, even when the
+            # clause alone is too short to match the whole fact.
+            if _words(text) and any(_words(text) in answer for answer in said):
+                continue
+            scores = self._encoder.similarities(text, texts)
             if scores.size == 0 or float(scores.max()) < self.threshold:
                 numbers.append(int(point["n"]))
         return numbers
@@ -387,3 +394,7 @@ class SimulatedParticipant:
         if prompt.kind == "review":
             return Reply(SIGN, "sign")
         return Reply(CONFIRM, "confirm")
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
