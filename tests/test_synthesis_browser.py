@@ -7,26 +7,21 @@ to the test's temporary directory.
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from elicitor.session.service import Interviewer
 from elicitor.store.store import BriefingRecord, Store
 from elicitor.web.app import create_app
 from test_synthesis_support import interview, save
-from web_support import make_settings
+from web_support import launched_chromium, make_settings, serve_in_thread
 
 pytestmark = pytest.mark.browser
 
-SERVER_START_SECONDS = 10
 UI_TIMEOUT_MS = 15_000
 ACCOUNTS = {
     "Ann": "The primary went down at 23:10. We failed over to the replica at 23:20. "
@@ -44,12 +39,6 @@ class Server:
     record: BriefingRecord
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def server(sqlite_url: str) -> Iterator[Server]:
     store = Store(sqlite_url)
@@ -61,34 +50,17 @@ def server(sqlite_url: str) -> Iterator[Server]:
         make_settings(sqlite_url, rate_limit_burst=1000), store=store, interviewer=interviewer
     )
     _key, token = app.state.context.web_store.create_api_key("synthesis browser test")
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    uvicorn_server = uvicorn.Server(config)
-    thread = threading.Thread(target=uvicorn_server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while not uvicorn_server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError(f"the test server did not start on 127.0.0.1:{port}")
-        time.sleep(0.05)
     try:
-        yield Server(f"http://127.0.0.1:{port}", token, record)
+        with serve_in_thread(app) as url:
+            yield Server(url, token, record)
     finally:
-        uvicorn_server.should_exit = True
-        thread.join(timeout=10)
         store.close()
 
 
 @pytest.fixture
 def browser(chromium_launch_options: dict[str, object]) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(**chromium_launch_options)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launched_chromium(chromium_launch_options) as launched:
+        yield launched
 
 
 @pytest.fixture

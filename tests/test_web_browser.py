@@ -8,16 +8,12 @@ to the test's temporary directory.
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from elicitor.briefing.loader import load_template
 from elicitor.session.events import EventType
@@ -25,13 +21,18 @@ from elicitor.session.service import Interviewer
 from elicitor.store.store import Store
 from elicitor.store.web_store import WebStore
 from elicitor.web.app import create_app
-from web_support import FIRST_ANSWER, MAX_TURNS, make_settings
+from web_support import (
+    FIRST_ANSWER,
+    MAX_TURNS,
+    launched_chromium,
+    make_settings,
+    serve_in_thread,
+)
 
 pytestmark = pytest.mark.browser
 
 INJECTION = "<script>alert(1)</script>"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 360, "height": 740}}
-SERVER_START_SECONDS = 10
 UI_TIMEOUT_MS = 15_000
 
 
@@ -42,46 +43,23 @@ class LiveServer:
     store: Store
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def live_server(sqlite_url: str) -> Iterator[LiveServer]:
     settings = make_settings(sqlite_url, rate_limit_burst=1000)
     store = Store(sqlite_url)
     app = create_app(settings, store=store, interviewer=Interviewer(store))
     _key, token = app.state.context.web_store.create_api_key("browser tests")
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError(f"the test server did not start on 127.0.0.1:{port}")
-        time.sleep(0.05)
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", token, store)
+        with serve_in_thread(app) as url:
+            yield LiveServer(url, token, store)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         store.close()
 
 
 @pytest.fixture
 def browser(chromium_launch_options: dict[str, object]) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(**chromium_launch_options)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launched_chromium(chromium_launch_options) as launched:
+        yield launched
 
 
 class Shots:
