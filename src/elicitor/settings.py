@@ -111,23 +111,6 @@ def default_engine_spec() -> str:
     return os.environ.get("ELICITOR_ENGINE", "").strip() or "offline"
 
 
-def _llm_number(name: str, default: float, *, minimum: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = minimum - 1
-    if value < minimum:
-        from elicitor.errors import ConfigurationError
-
-        raise ConfigurationError(
-            f"{name}={raw!r} is not valid; set a number of at least {minimum:g} or unset it"
-        )
-    return value
-
-
 @dataclass(frozen=True)
 class LLMSettings:
     """Settings shared by the model backends. API keys are deliberately not fields here:
@@ -168,11 +151,11 @@ class LLMSettings:
                 os.environ.get("ELICITOR_ANTHROPIC_BASE_URL", "").strip().rstrip("/")
                 or DEFAULT_ANTHROPIC_BASE_URL
             ),
-            timeout=_llm_number("ELICITOR_LLM_TIMEOUT", 30.0, minimum=0.001),
-            max_retries=int(_llm_number("ELICITOR_LLM_MAX_RETRIES", 2, minimum=0)),
-            max_retry_wait=_llm_number("ELICITOR_LLM_MAX_RETRY_WAIT", 10.0, minimum=0),
-            breaker_failures=int(_llm_number("ELICITOR_LLM_BREAKER_FAILURES", 3, minimum=1)),
-            breaker_cooldown=_llm_number("ELICITOR_LLM_BREAKER_COOLDOWN", 60.0, minimum=0),
+            timeout=_env_number("ELICITOR_LLM_TIMEOUT", 30.0, minimum=0.001),
+            max_retries=int(_env_number("ELICITOR_LLM_MAX_RETRIES", 2, minimum=0)),
+            max_retry_wait=_env_number("ELICITOR_LLM_MAX_RETRY_WAIT", 10.0, minimum=0),
+            breaker_failures=int(_env_number("ELICITOR_LLM_BREAKER_FAILURES", 3, minimum=1)),
+            breaker_cooldown=_env_number("ELICITOR_LLM_BREAKER_COOLDOWN", 60.0, minimum=0),
             response_format=mode,
             log_exchanges=os.environ.get("ELICITOR_LOG_MODEL_EXCHANGES", "") == "1",
         )

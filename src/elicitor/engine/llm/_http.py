@@ -168,6 +168,17 @@ def parse_sse(lines: Iterator[str]) -> Iterator[SSEEvent]:
         yield SSEEvent(name or "message", "\n".join(data))
 
 
+def decode_event_data(data: str) -> dict[str, Any]:
+    """Parse one stream event's data as a JSON object; raise ModelOutputInvalid otherwise."""
+    try:
+        decoded = json.loads(data)
+    except ValueError:
+        raise ModelOutputInvalid("a stream event is not valid JSON") from None
+    if not isinstance(decoded, dict):
+        raise ModelOutputInvalid("a stream event is not a JSON object")
+    return decoded
+
+
 # --- Retry-After ----------------------------------------------------------------------
 
 

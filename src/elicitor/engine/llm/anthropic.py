@@ -16,7 +16,14 @@ from typing import Any
 
 import httpx
 
-from elicitor.engine.llm._http import Clock, HttpEndpoint, Sleep, SSEEvent, is_loopback_url
+from elicitor.engine.llm._http import (
+    Clock,
+    HttpEndpoint,
+    Sleep,
+    SSEEvent,
+    decode_event_data,
+    is_loopback_url,
+)
 from elicitor.engine.llm.base import ChatRequest, ChatResult, PieceSink, estimate_tokens
 from elicitor.engine.registry import Engine
 from elicitor.errors import ConfigurationError, ModelOutputInvalid, ModelUnavailable
@@ -176,7 +183,7 @@ class _StreamReader:
 
     def read(self, events: Iterator[SSEEvent]) -> None:
         for event in events:
-            data = _decode(event.data)
+            data = decode_event_data(event.data)
             kind = data.get("type", event.event)
             if kind == "message_stop":
                 return
@@ -210,16 +217,6 @@ class _StreamReader:
             if isinstance(usage.get("output_tokens"), int):
                 self.output_tokens = usage["output_tokens"]
             self.stop_reason = (data.get("delta") or {}).get("stop_reason") or self.stop_reason
-
-
-def _decode(data: str) -> dict[str, Any]:
-    try:
-        decoded = json.loads(data)
-    except ValueError:
-        raise ModelOutputInvalid("a stream event is not valid JSON") from None
-    if not isinstance(decoded, dict):
-        raise ModelOutputInvalid("a stream event is not a JSON object")
-    return decoded
 
 
 def create_engine(model: str) -> Engine:

@@ -13,14 +13,20 @@ client tries the first and switches to the second for good when the server rejec
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from typing import Any
 
 import httpx
 
-from elicitor.engine.llm._http import Clock, FeatureRejected, HttpEndpoint, Sleep, is_loopback_url
+from elicitor.engine.llm._http import (
+    Clock,
+    FeatureRejected,
+    HttpEndpoint,
+    Sleep,
+    decode_event_data,
+    is_loopback_url,
+)
 from elicitor.engine.llm.base import ChatRequest, ChatResult, PieceSink, estimate_tokens
 from elicitor.engine.registry import Engine
 from elicitor.errors import (
@@ -198,7 +204,7 @@ class OpenAIChatClient:
             if event.data.strip() == "[DONE]":
                 done = True
                 break
-            chunk = _decode_chunk(event.data)
+            chunk = decode_event_data(event.data)
             if isinstance(chunk.get("error"), dict):
                 message = " ".join(str(chunk["error"].get("message", "")).split())[:300]
                 raise ModelUnavailable(f"{self.endpoint} reported an error mid-stream: {message}")
@@ -225,16 +231,6 @@ class OpenAIChatClient:
             "max_tokens": request.max_tokens,
             "temperature": request.temperature,
         }
-
-
-def _decode_chunk(data: str) -> dict[str, Any]:
-    try:
-        chunk = json.loads(data)
-    except ValueError:
-        raise ModelOutputInvalid("a stream event is not valid JSON") from None
-    if not isinstance(chunk, dict):
-        raise ModelOutputInvalid("a stream event is not a JSON object")
-    return chunk
 
 
 def create_engine(model: str) -> Engine:
