@@ -63,9 +63,6 @@ class Settings:
         )
 
 
-# --- web service settings (elicitor serve) ------------------------------------------------
-
-
 def _env_number(name: str, default: float, *, minimum: float) -> float:
     raw = os.environ.get(name, "").strip()
     if not raw:
@@ -81,6 +78,9 @@ def _env_number(name: str, default: float, *, minimum: float) -> float:
             f"{name}={raw!r} is not valid; set a number of at least {minimum:g} or unset it"
         )
     return value
+
+
+# --- web service settings (elicitor serve) ------------------------------------------------
 
 
 def _web_settings_from_env() -> dict[str, object]:

@@ -27,15 +27,12 @@ from elicitor.engine.quantities import (
 )
 from elicitor.session.state import Claim, Contradiction, SessionState
 
-# Thresholds on cosine similarity of the shipped static embeddings. Unrelated sentences
-# score about 0.2-0.35 with this model, so every threshold sits well above that band;
-# tests/test_analyst.py holds the pairs they were chosen on.
+# Cosine similarity below which a claim fits no topic by meaning alone. Unrelated sentences
+# score about 0.2-0.35 with the shipped static embeddings, so the bar sits above that band.
 TOPIC_MIN_SIMILARITY = 0.45
-# Each keyword of a topic found in a claim (up to three) adds this to the topic's score;
-# static similarities of one claim to different topics differ by only about 0.1.
+# Score added for each topic keyword found in a claim (up to three). Static similarities of
+# one claim to different topics differ by only about 0.1, so keywords decide most ties.
 KEYWORD_WEIGHT = 0.3
-SAME_EVENT_SIMILARITY = 0.62
-SAME_SUBJECT_SIMILARITY = 0.72
 MAX_CLAIM_WORDS = 80
 MAX_CLAIM_CHARS = 600
 # One answer yields at most this many claims; the full answer stays in the log.
@@ -212,10 +209,6 @@ def denies_change(text: str) -> bool:
 
 def reports_change(text: str) -> bool:
     return bool(cues.find(cues.CHANGE_VERBS, text)) and not cues.find(cues.NEGATIONS, text)
-
-
-def _mask_numbers(text: str) -> str:
-    return re.sub(r"\d[\d:.,]*", "N", text)
 
 
 @dataclass

@@ -222,8 +222,8 @@ def _recent_claims(state: SessionState) -> list[Claim]:
     return [c for c in state.active_claims() if c.answer_seq == seq]
 
 
-# "What else can you tell me about that?" pays off on a fresh thread, but asked again and
-# again it reads like a form; after this many in a row the policy turns to the topics.
+# Elaborations ("What else can you tell me about that?") asked in a row before the policy
+# turns to the topics. They pay off on a fresh thread, but repeated they read like a form.
 MAX_ELABORATIONS_IN_A_ROW = 2
 
 

@@ -301,7 +301,12 @@ def _scripted_interview(interviewer: Interviewer, record: BriefingRecord, accoun
         if prompt.kind == "review":
             interviewer.sign_off(session_id, signer="speed")
             return
-        reply = "ok" if prompt.kind == "summary" else (replies.pop() if replies else DONT_KNOW)
+        if prompt.kind == "summary":
+            reply = "ok"
+        elif replies:
+            reply = replies.pop()
+        else:
+            reply = DONT_KNOW
         prompt = interviewer.answer(session_id, reply)
     raise RuntimeError(f"speed session {session_id} reached no review in {SPEED_MAX_TURNS} turns")
 
