@@ -14,6 +14,7 @@ from functools import lru_cache
 import numpy as np
 
 from elicitor.briefing.model import Briefing, Topic
+from elicitor.engine import cues
 from elicitor.engine.embedding import default_embedder
 from elicitor.session.state import Claim, SessionState
 
@@ -535,8 +536,6 @@ def _answered(state: SessionState, question: str) -> bool:
 def _denied_already(state: SessionState, probe: str) -> bool:
     """Tell whether the participant already said there is none of what the probe asks about
     ("no error message" makes "what is the exact wording of the error message?" moot)."""
-    from elicitor.engine import cues
-
     wanted = cues.concepts(probe)
     return any(
         c.negated and len(cues.concepts(c.text) & wanted) >= 2 for c in state.active_claims()
@@ -544,13 +543,25 @@ def _denied_already(state: SessionState, probe: str) -> bool:
 
 
 def _already_asked(state: SessionState, question: str) -> bool:
-    """Tell whether an earlier question asked nearly the same thing."""
-    probe = _vector(core_question(question))
-    return any(
-        float(_vector(core_question(q["text"])) @ probe) >= ALREADY_ASKED_SIMILARITY
-        for q in state.questions
-        if q["kind"] == "question"
-    )
+    """Tell whether an earlier question asked nearly the same thing.
+
+    Static embeddings weigh the frame of a question heavily ("At what time did you first
+    get involved?" and "At what time did the problem begin?" score 0.85), so a close
+    vector also needs most of the content words in common.
+    """
+    core = core_question(question)
+    probe, words = _vector(core), cues.content_stems(core)
+    for asked in state.questions:
+        if asked["kind"] != "question":
+            continue
+        earlier = core_question(asked["text"])
+        if float(_vector(earlier) @ probe) < ALREADY_ASKED_SIMILARITY:
+            continue
+        shared = cues.content_stems(earlier)
+        smaller = min(len(words), len(shared))
+        if not smaller or len(words & shared) * 2 >= smaller:
+            return True
+    return False
 
 
 _QUOTED = re.compile(r'"[^"]*"|“[^”]*”')
