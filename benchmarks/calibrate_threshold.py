@@ -4,10 +4,11 @@ Run from the repository root with the bench extra installed:
 
     python benchmarks/calibrate_threshold.py [--cases FILE ...]
 
-Match threshold: every fact's ``"{revealed_by}: {text}"`` string is scored against
-(a) its own ``revealed_by`` phrase asked as a question, the closest thing to "the right
-question" the case holds, and (b) unrelated questions and bare invitations, which must stay
-below the threshold for every fact.
+Match threshold: every fact's ``"{revealed_by}: {text}"`` string is scored against its own
+``revealed_by`` phrase asked as a question, the closest thing to "the right question" the
+case holds. Unrelated questions, scored against the topic and text of every fact and
+against every topic alone, and bare invitations, scored against the facts as spoken, must
+stay below the threshold for every fact.
 
 Raise threshold: for every contradiction pair, questions in the offline voice's form
 ('Earlier you said "A", and later "B". Which one is right?') are scored with
@@ -39,6 +40,10 @@ UNRELATED = (
     "How is the weather today?",
     "What did you have for lunch?",
     "What is your favourite colour?",
+)
+# Invitations never reach the question matching: the participant scores them against its
+# facts as spoken (see ``is_invitation``), so they are checked against the spoken facts.
+INVITATIONS = (
     "Can you tell me more?",
     "Anything else?",
     "What else?",
@@ -59,16 +64,26 @@ def match_figures(cases: list[Case]) -> None:
     encoder = shared_encoder()
     own: list[float] = []
     unrelated: list[float] = []
+    invitations: list[float] = []
     for case in cases:
         keys = [f"{fact.revealed_by}: {fact.text}" for fact in case.facts]
         for fact, key in zip(case.facts, keys, strict=True):
             own.append(float(encoder.similarities(fact.revealed_by, [key])[0]))
+        # A question is also matched against each topic alone.
+        topics = [fact.revealed_by for fact in case.facts]
         for question in UNRELATED:
-            unrelated.append(float(encoder.similarities(question, keys).max()))
+            unrelated.append(float(encoder.similarities(question, keys + topics).max()))
+        spoken = [first_person(fact.text) for fact in case.facts]
+        for invitation in INVITATIONS:
+            invitations.append(float(encoder.similarities(invitation, spoken).max()))
     above = sum(1 for value in own if value >= MATCH_THRESHOLD)
     print(f"MATCH_THRESHOLD = {MATCH_THRESHOLD}")
-    print(f"  own revealed_by as question: {describe(own)}; {above}/{len(own)} reach it")
-    print(f"  unrelated and invitations (max over a case's facts): {describe(unrelated)}")
+    print(
+        f"  own revealed_by as question, against topic and text: {describe(own)}; "
+        f"{above}/{len(own)} reach it (against the topic alone every fact does)"
+    )
+    print(f"  unrelated questions (max over a case's facts): {describe(unrelated)}")
+    print(f"  bare invitations (max over a case's spoken facts): {describe(invitations)}")
 
 
 def raise_figures(cases: list[Case]) -> None:

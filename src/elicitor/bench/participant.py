@@ -10,8 +10,9 @@ How it replies to each prompt:
 - The first question gets the case's opening statement, whatever it asks.
 - A question is first cut to its first part when it asks several things
   (``count_questions(text) > 1``): a compound question gets only its first part answered.
-  The participant then takes the not-yet-revealed fact whose ``"{revealed_by}: {text}"``
-  string is closest in meaning to the question (MiniLM cosine similarity). If that
+  The participant then takes the not-yet-revealed fact closest in meaning to the question
+  (MiniLM cosine similarity), scoring each fact by its ``revealed_by`` topic alone and by
+  the ``"{revealed_by}: {text}"`` string, whichever is higher. If that
   similarity reaches ``MATCH_THRESHOLD``, it answers with the fact in the first person
   ("The respondent thinks X" becomes "I think X"). Hedge verbs such as think, believe,
   recall and "am certain" are kept because they carry the fact's kind. Each fact is
@@ -349,8 +350,13 @@ class SimulatedParticipant:
         if not re.search(r"\w", text):
             return Reply(UNCLEAR, "unclear")
         question = mask_quoted_context(first_question(text))
+        # Each fact is matched by its topic alone and by its topic with its text, whichever
+        # is closer: "When did the problem start?" is the topic "when the underlying
+        # problem started" even if the fact's long text is mostly about something else.
+        candidates = unrevealed + unrevealed
         keys = [self.keys[fact.id] for fact in unrevealed]
-        return self._reveal(question, unrevealed, keys, mode="answer")
+        keys += [fact.revealed_by for fact in unrevealed]
+        return self._reveal(question, candidates, keys, mode="answer")
 
     def _reveal(
         self, text: str, candidates: list[CaseFact], keys: list[str], *, mode: str
