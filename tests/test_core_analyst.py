@@ -127,6 +127,11 @@ def test_quantity_dimension_and_base(text, dimension, base_value):
         ("23:10", "11:10 pm"),
         ("23:10", "ten past eleven"),
         ("11:10 pm", "ten past eleven"),
+        ("23:40", "twenty to midnight"),
+        ("00:20", "twenty past midnight"),
+        ("22:50", "ten to 11 pm"),
+        ("12:00", "around noon"),
+        ("00:00", "at midnight"),
     ],
 )
 def test_time_readings_agree(first, second):
@@ -139,6 +144,10 @@ def test_time_readings_agree(first, second):
 
 def test_time_readings_differ():
     assert not same_value(only_quantity("23:00"), only_quantity("23:27"))
+
+
+def test_range_of_minutes_is_no_clock_time():
+    assert only_quantity("it took 5 to 10 minutes").dimension == "duration"
 
 
 # -- several claims in one answer -----------------------------------------------------------

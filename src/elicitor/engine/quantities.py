@@ -115,9 +115,13 @@ _TIME_OF_DAY = re.compile(
     re.IGNORECASE,
 )
 _PAST_TO = re.compile(
-    r"\b(\d{1,2}|quarter|half)\s+(past|to|after)\s+(\d{1,2})\b(?!\s*(?:%|percent|\w+s\b))",
+    r"\b(\d{1,2}|quarter|half)\s+(past|to|after)\s+(?:(\d{1,2})\b(?:\s*(a\.?m\.?|p\.?m\.?))?"
+    r"|(midnight|noon|midday)\b)(?!\s*(?:%|percent|\w+s\b))",
     re.IGNORECASE,
 )
+# "at midnight", "around noon": the two clock readings that need no am/pm.
+_NAMED_HOUR = re.compile(r"\b(midnight|noon|midday)\b", re.IGNORECASE)
+_NAMED_HOURS = {"midnight": 0, "noon": 12, "midday": 12}
 _AFTER_HOUR = re.compile(
     r"\b(?:a bit |just |shortly |right |some time |sometime )?(after|before|around|about|at)\s+"
     r"(\d{1,2})(?:\s*o'?clock)?\b(?![:.\d%]|,\d)(?!\s*(?:\w+s\b|percent|x\b|times\b))",
@@ -272,6 +276,20 @@ def _projections(text: str, found: list[Quantity]) -> list[Quantity]:
 
 
 def _find_times(converted: str, add: object) -> None:
+    # Readings around an hour first, so "ten to 11 pm" is not read as "11 pm".
+    for match in _PAST_TO.finditer(converted):
+        _add_past_to(match, add)
+    for match in _NAMED_HOUR.finditer(converted):
+        minutes = _NAMED_HOURS[match.group(1).lower()] * 60
+        quantity = Quantity(
+            match.group(0),
+            minutes,
+            "hh:mm",
+            "time_of_day",
+            minutes,
+            _approximate(converted[: match.start()]),
+        )
+        add(match, quantity)  # type: ignore[operator]
     for match in _TIME_OF_DAY.finditer(converted):
         if match.group(1) is not None:
             hour, minute, meridiem = int(match.group(1)), int(match.group(2)), match.group(3)
@@ -290,28 +308,6 @@ def _find_times(converted: str, add: object) -> None:
                 "time_of_day",
                 minutes,  # type: ignore[operator]
                 _approximate(converted[: match.start()]),
-            ),
-        )
-    for match in _PAST_TO.finditer(converted):
-        amount_text, relation, hour = (
-            match.group(1).lower(),
-            match.group(2).lower(),
-            int(match.group(3)),
-        )
-        amount = {"quarter": 15, "half": 30}.get(amount_text)
-        amount = amount if amount is not None else int(amount_text)
-        if hour > 24 or amount >= 60:
-            continue
-        minutes = hour * 60 + (amount if relation in ("past", "after") else -amount)
-        add(
-            match,
-            Quantity(
-                match.group(0),
-                minutes,
-                _TWELVE_HOUR,
-                "time_of_day",
-                minutes % 1440,  # type: ignore[operator]
-                True,
             ),
         )
     for match in _AFTER_HOUR.finditer(converted):
@@ -368,6 +364,26 @@ def _find_durations(converted: str, add: object) -> None:
                 _approximate(converted[: match.start()]),
             ),
         )
+
+
+def _add_past_to(match: re.Match[str], add: object) -> None:
+    """Add "ten past eleven", "quarter to 11 pm" or "twenty to midnight"."""
+    amount_text, relation = match.group(1).lower(), match.group(2).lower()
+    amount = {"quarter": 15, "half": 30}.get(amount_text)
+    amount = amount if amount is not None else int(amount_text)
+    named, meridiem = match.group(5), match.group(4)
+    hour = _NAMED_HOURS[named.lower()] if named else int(match.group(3))
+    if amount >= 60:
+        return
+    start = _clock_minutes(hour, 0, meridiem)
+    if start is None:
+        return
+    if named == "midnight" and relation == "to":
+        start = 1440
+    minutes = start + (amount if relation in ("past", "after") else -amount)
+    unit = "hh:mm" if named or meridiem else _TWELVE_HOUR
+    quantity = Quantity(match.group(0), minutes % 1440, unit, "time_of_day", minutes % 1440, True)
+    add(match, quantity)  # type: ignore[operator]
 
 
 def _clock_minutes(hour: int, minute: int, meridiem: str | None) -> int | None:
