@@ -189,3 +189,49 @@ def test_large_count_not_clock(store: Store) -> None:
     assert synthesis.timeline == []
     quantities = synthesis.points[0].statements[0].quantities
     assert "time_of_day" not in {q.dimension for q in quantities}
+
+
+def test_different_remedies_disagree(store: Store) -> None:
+    synthesis = run(
+        store,
+        {
+            "Ann": "We rolled the deploy back, after which the errors stopped.",
+            "Bob": "A global kill of the rulesets, after which traffic returned to normal.",
+        },
+    )
+    assert [d.kind for d in synthesis.disagreements] == ["account"]
+    positions = {p.value: p.participants for p in synthesis.disagreements[0].positions}
+    assert positions == {"a rollback": ["P1"], "a kill switch or disabling": ["P2"]}
+
+
+def test_same_remedy_no_account_disagreement(store: Store) -> None:
+    synthesis = run(
+        store,
+        {
+            "Ann": "We rolled the deploy back, after which the errors stopped.",
+            "Bob": "Reverting the release brought the site back.",
+        },
+    )
+    assert synthesis.disagreements == []
+
+
+def test_remedy_without_effect_not_an_account(store: Store) -> None:
+    synthesis = run(
+        store,
+        {
+            "Ann": "Changes pushed that day were rolled back but that did not help.",
+            "Bob": "The provider raised capacity, after which traffic returned to normal.",
+        },
+    )
+    assert synthesis.disagreements == []
+
+
+def test_remedy_without_ending_not_an_account(store: Store) -> None:
+    synthesis = run(
+        store,
+        {
+            "Ann": "Downscaling was disabled.",
+            "Bob": "We rolled the deploy back, after which the errors stopped.",
+        },
+    )
+    assert synthesis.disagreements == []

@@ -18,6 +18,8 @@ from test_synthesis_support import DONT_KNOW, interview, save
 ANN = "We rolled back the release at 23:40."
 BOB = "We rolled back the release at 23:10."
 CY = "The primary went down at 23:05."
+ROLLED_BACK = "We rolled the deploy back, after which errors stopped."
+KILLED = "A global kill of the rules ended the outage."
 
 
 @pytest.fixture
@@ -196,3 +198,16 @@ def test_two_others_named_plural(store: Store, interviewer: Interviewer) -> None
     ann = create_round2(store, record.slug)[0]
     question = briefing_of(store, ann).briefing.opening_question
     assert question.startswith("Other participants recall 23:10:")
+
+
+def test_account_question_text(store: Store, interviewer: Interviewer) -> None:
+    record = save(store)
+    interview(interviewer, record, "Ann", [ROLLED_BACK])
+    interview(interviewer, record, "Bob", [KILLED])
+    ann, _bob = create_round2(store, "incident-review")
+    assert briefing_of(store, ann).briefing.opening_question == (
+        "Another participant says the impact ended with a kill switch or disabling: "
+        '"A global kill of the rules ended the outage". '
+        'You said "We rolled the deploy back, after which errors stopped". '
+        "Which is right, or did both happen?"
+    )

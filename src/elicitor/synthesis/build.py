@@ -17,7 +17,7 @@ import numpy as np
 from elicitor.engine.embedding import default_embedder
 from elicitor.session.events import utc_now
 from elicitor.synthesis.align import Aligner, OfflineAligner
-from elicitor.synthesis.conflicts import Found, point_disagreements
+from elicitor.synthesis.conflicts import Found, account_disagreement, point_disagreements
 from elicitor.synthesis.features import ClaimFeatures, claim_features, format_value
 from elicitor.synthesis.inputs import BriefingVersions, SessionInput
 from elicitor.synthesis.model import (
@@ -129,7 +129,7 @@ def synthesize(
         single=[p.id for p in points if len(p.participants) == 1],
         disagreements=disagreements,
         timeline=timeline,
-        notes=_notes(sessions, skipped_unsigned),
+        notes=_notes(sessions, skipped_unsigned) + list(getattr(aligner, "notes", [])),
     )
 
 
@@ -237,6 +237,9 @@ def _disagreements(
     found: list[Found] = []
     for position, group in enumerate(members):
         found.extend(point_disagreements(position, group, _similarity))
+    account = account_disagreement(members)
+    if account is not None:
+        found.append(account)
     disputed = {item.points[0] for item in found if item.kind == "time"}
     drafts = timeline_drafts(members, readings, clock)
     found.extend(sequence_disagreements(drafts, clock, disputed))

@@ -1,9 +1,10 @@
 """Find disagreements between participants inside aligned points.
 
-Two kinds are found here: different values for one quantity (clock times compared within
-five minutes with the 12-hour ambiguity handled, units normalised) and opposite polarity.
-Disagreements about order come from the timeline (see ``timeline.py``). Claims of one
-participant never disagree with each other here: the interview already raised those.
+Three kinds are found here: different values for one quantity (clock times compared within
+five minutes with the 12-hour ambiguity handled, units normalised), opposite polarity, and
+different accounts of the remedy that ended the impact (see ``remedies.py``). Disagreements
+about order come from the timeline (see ``timeline.py``). Claims of one participant never
+disagree with each other here: the interview already raised those.
 """
 
 from __future__ import annotations
@@ -180,3 +181,48 @@ def point_disagreements(
         return found
     polar = polarity_disagreement(point, members, similarity)
     return [polar] if polar else []
+
+
+def account_disagreement(members: Sequence[Sequence[ClaimFeatures]]) -> Found | None:
+    """Return a disagreement when participants name different remedies as the one that
+    ended the impact.
+
+    A point takes part when one of its claims names a remedy and an ending. Every claim of
+    such a point that names a remedy is an account, even when two accounts share a point: a
+    model aligner may put "we rolled it back" and "we killed the rules" together. Accounts
+    naming a common remedy form one side. Two sides disagree when each has a participant
+    the other lacks.
+    """
+    sides: list[tuple[set[str], list[ClaimFeatures], set[int]]] = []
+    for point, group in enumerate(members):
+        if not any(item.remedies and item.ends_impact for item in group):
+            continue
+        for item in group:
+            if not item.remedies:
+                continue
+            joined = [side for side in sides if side[0] & item.remedies]
+            remedies, carriers, points = set(item.remedies), [item], {point}
+            for side in joined:
+                remedies |= side[0]
+                carriers = side[1] + carriers
+                points |= side[2]
+                sides.remove(side)
+            sides.append((remedies, carriers, points))
+    people = [{item.participant for item in carriers} for _, carriers, _ in sides]
+    rivals = {
+        index
+        for index, mine in enumerate(people)
+        for other, theirs in enumerate(people)
+        if index != other and mine - theirs and theirs - mine
+    }
+    if not rivals:
+        return None
+    chosen = [side for index, side in enumerate(sides) if index in rivals]
+    chosen.sort(key=lambda side: min(side[2]))
+    positions = [(" and ".join(sorted(remedies)), carriers) for remedies, carriers, _ in chosen]
+    detail = " vs ".join(
+        f"{label} ({', '.join(sorted({m.participant for m in group}))})"
+        for label, group in positions
+    )
+    points = sorted(set().union(*(side[2] for side in chosen)))
+    return Found("account", points, detail, positions)

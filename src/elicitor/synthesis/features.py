@@ -18,6 +18,7 @@ from elicitor.artifact.model import ClaimOut
 from elicitor.engine import cues
 from elicitor.engine.analyst import polarity
 from elicitor.session.state import Quantity
+from elicitor.synthesis.remedies import names_ending, remedies_named
 
 _WORD = re.compile(r"[a-z][a-z0-9_\-]*[a-z0-9]|[a-z]")
 _DIGITS = re.compile(r"\b\d[\d:.,]*")
@@ -180,6 +181,8 @@ class ClaimFeatures:
     polarity: int
     scoped: bool
     outcome: bool
+    remedies: frozenset[str] = frozenset()
+    ends_impact: bool = False
 
     @property
     def text(self) -> str:
@@ -208,6 +211,8 @@ def claim_features(
         polarity=claim_polarity(claim.text),
         scoped=is_scoped(claim.text),
         outcome=states_outcome(claim.text),
+        remedies=remedies_named(claim.text),
+        ends_impact=names_ending(claim.text),
     )
 
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 SYNTHESIS_SCHEMA_VERSION = 1
 SCHEMA_ID = "https://elicitor.dev/schemas/synthesis.v1.json"
 
-DisagreementKind = Literal["time", "number", "polarity", "sequence"]
+DisagreementKind = Literal["time", "number", "polarity", "sequence", "account"]
 DisagreementStatus = Literal["open", "confirmed", "resolved"]
 FollowUpOutcome = Literal["maintains", "concedes", "different_events", "revised", "unclear"]
 
@@ -102,7 +102,8 @@ class Disagreement(_Strict):
     id: str
     kind: DisagreementKind = Field(
         description="time: different clock times; number: different values for one quantity; "
-        "polarity: one affirms what another denies; sequence: events in opposite order."
+        "polarity: one affirms what another denies; sequence: events in opposite order; "
+        "account: different remedies named as the one that ended the impact."
     )
     topic_id: str | None
     points: list[str]

@@ -310,6 +310,12 @@ def _phrase(
             f"{name} {put} {their_value}. Your times put {my_value}. "
             "Which order is right, or were these different events?"
         )
+    if kind == "account":
+        say = "say" if plural else "says"
+        return (
+            f"{name} {say} the impact ended with {their_value}: {other}. You said {own}. "
+            "Which is right, or did both happen?"
+        )
     return f"{name} said {other}. You said {own}. Which is right, or did it change over time?"
 
 

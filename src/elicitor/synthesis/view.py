@@ -24,6 +24,7 @@ KIND_WORDS = {
     "number": "different values",
     "polarity": "affirmed and denied",
     "sequence": "opposite order",
+    "account": "different remedies",
 }
 
 
