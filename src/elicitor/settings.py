@@ -63,7 +63,7 @@ class Settings:
         )
 
 
-def _env_number(name: str, default: float, *, minimum: float) -> float:
+def env_number(name: str, default: float, *, minimum: float) -> float:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
@@ -86,12 +86,12 @@ def _env_number(name: str, default: float, *, minimum: float) -> float:
 def _web_settings_from_env() -> dict[str, object]:
     return {
         "public_url": os.environ.get("ELICITOR_PUBLIC_URL", "").strip().rstrip("/"),
-        "login_hours": _env_number("ELICITOR_LOGIN_HOURS", 12.0, minimum=0.1),
-        "link_days": int(_env_number("ELICITOR_LINK_DAYS", 30, minimum=0)),
-        "rate_limit_per_minute": int(_env_number("ELICITOR_RATE_LIMIT_PER_MINUTE", 60, minimum=1)),
-        "rate_limit_burst": int(_env_number("ELICITOR_RATE_LIMIT_BURST", 30, minimum=1)),
+        "login_hours": env_number("ELICITOR_LOGIN_HOURS", 12.0, minimum=0.1),
+        "link_days": int(env_number("ELICITOR_LINK_DAYS", 30, minimum=0)),
+        "rate_limit_per_minute": int(env_number("ELICITOR_RATE_LIMIT_PER_MINUTE", 60, minimum=1)),
+        "rate_limit_burst": int(env_number("ELICITOR_RATE_LIMIT_BURST", 30, minimum=1)),
         "max_request_bytes": int(
-            _env_number("ELICITOR_MAX_REQUEST_BYTES", 1024 * 1024, minimum=1024)
+            env_number("ELICITOR_MAX_REQUEST_BYTES", 1024 * 1024, minimum=1024)
         ),
     }
 
@@ -151,11 +151,11 @@ class LLMSettings:
                 os.environ.get("ELICITOR_ANTHROPIC_BASE_URL", "").strip().rstrip("/")
                 or DEFAULT_ANTHROPIC_BASE_URL
             ),
-            timeout=_env_number("ELICITOR_LLM_TIMEOUT", 30.0, minimum=0.001),
-            max_retries=int(_env_number("ELICITOR_LLM_MAX_RETRIES", 2, minimum=0)),
-            max_retry_wait=_env_number("ELICITOR_LLM_MAX_RETRY_WAIT", 10.0, minimum=0),
-            breaker_failures=int(_env_number("ELICITOR_LLM_BREAKER_FAILURES", 3, minimum=1)),
-            breaker_cooldown=_env_number("ELICITOR_LLM_BREAKER_COOLDOWN", 60.0, minimum=0),
+            timeout=env_number("ELICITOR_LLM_TIMEOUT", 30.0, minimum=0.001),
+            max_retries=int(env_number("ELICITOR_LLM_MAX_RETRIES", 2, minimum=0)),
+            max_retry_wait=env_number("ELICITOR_LLM_MAX_RETRY_WAIT", 10.0, minimum=0),
+            breaker_failures=int(env_number("ELICITOR_LLM_BREAKER_FAILURES", 3, minimum=1)),
+            breaker_cooldown=env_number("ELICITOR_LLM_BREAKER_COOLDOWN", 60.0, minimum=0),
             response_format=mode,
             log_exchanges=os.environ.get("ELICITOR_LOG_MODEL_EXCHANGES", "") == "1",
         )

@@ -35,6 +35,12 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8000"
     default=None,
     help="Add the merged timeline. Default: only for incident briefings.",
 )
+@click.option(
+    "--engine",
+    metavar="SPEC",
+    help="Align claims with this engine's model (provider:model, e.g. openai:MODEL). "
+    "Default: the briefing's engine, else ELICITOR_ENGINE, else offline.",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file.")
 @click.option(
     "--round2",
@@ -61,6 +67,7 @@ def synthesize(
     include_unsigned: bool,
     names: bool,
     timeline: bool | None,
+    engine: str | None,
     output: str | None,
     round2: bool,
     days: int | None,
@@ -71,14 +78,15 @@ def synthesize(
     Only signed-off sessions are read unless --include-unsigned is given.
     """
     if round2:
-        _round2(app, briefing_id, names, include_unsigned, days, base_url)
+        _round2(app, briefing_id, names, include_unsigned, days, base_url, engine)
         return
     from elicitor.synthesis.build import SynthesisOptions
     from elicitor.synthesis.render import render
     from elicitor.synthesis.service import synthesize_briefing
 
     options = SynthesisOptions(include_unsigned=include_unsigned, names=names, timeline=timeline)
-    text = render(synthesize_briefing(app.store, briefing_id, options=options), fmt)
+    synthesis = synthesize_briefing(app.store, briefing_id, options=options, engine=engine)
+    text = render(synthesis, fmt)
     if output:
         Path(output).write_text(text, encoding="utf-8")
         click.echo(f"Wrote {output}", err=True)
@@ -93,6 +101,7 @@ def _round2(
     include_unsigned: bool,
     days: int | None,
     base_url: str | None,
+    engine: str | None,
 ) -> None:
     from elicitor.synthesis.service import create_round2
 
@@ -106,6 +115,7 @@ def _round2(
         names=names,
         include_unsigned=include_unsigned,
         expires_at=expires_at,
+        engine=engine,
     )
     if not invites:
         click.echo("No open disagreements: nobody needs a second round.")

@@ -1,10 +1,10 @@
 """Align the claims of different participants into points, each about one subject.
 
-:class:`Aligner` is the seam for other backends (an LLM could group claims by meaning);
-:class:`OfflineAligner` is the built-in one. It decides that two claims are about the same
-subject from their subject words and their wording with numbers masked, so "the primary
-went down at 23:10" and "we lost the primary around ten past eleven" meet, while values
-are left for the disagreement rules to compare.
+:class:`Aligner` is the seam for other backends (``model_align.py`` has the one that asks a
+language model); :class:`OfflineAligner` is the built-in one. It decides that two claims are
+about the same subject from their subject words and their wording with numbers masked, so
+"the primary went down at 23:10" and "we lost the primary around ten past eleven" meet,
+while values are left for the disagreement rules to compare.
 
 The offline rule, for two claims A and B:
 
@@ -20,9 +20,6 @@ The offline rule, for two claims A and B:
 
 Points are formed by complete linkage: a claim joins a point only when it relates to every
 claim already in it, so chains of loosely related claims do not merge.
-
-NOTE: no LLM aligner exists yet. ``synthesize_briefing(aligner=...)`` accepts any object
-with this protocol, and nothing selects one from the server settings.
 """
 
 from __future__ import annotations

@@ -135,7 +135,9 @@ def run_case(case: Case, mode: str, workdir: Path, encoder: CachedEncoder) -> Ca
                 )
                 if fact:
                     facts[(session_id, claim.id)] = fact
-        synthesis = synthesize_briefing(store, record.slug, options=SynthesisOptions(names=True))
+        synthesis = synthesize_briefing(
+            store, record.slug, options=SynthesisOptions(names=True), engine="offline"
+        )
     finally:
         store.close()
     return CaseRun(case, synthesis, facts)
@@ -329,7 +331,7 @@ def run_speed(
                 for _ in range(size):
                     _scripted_interview(interviewer, record, _speed_account(rng))
                 started = time.perf_counter()
-                synthesis = synthesize_briefing(store, record.slug)
+                synthesis = synthesize_briefing(store, record.slug, engine="offline")
                 seconds = time.perf_counter() - started
             finally:
                 store.close()

@@ -18,6 +18,7 @@ from elicitor.synthesis.inputs import (
     resolve_briefing,
 )
 from elicitor.synthesis.model import Participant, Synthesis
+from elicitor.synthesis.model_align import aligner_for
 from elicitor.synthesis.round2 import (
     SeededQuestion,
     followup_key,
@@ -35,10 +36,18 @@ def synthesize_briefing(
     *,
     options: SynthesisOptions | None = None,
     aligner: Aligner | None = None,
+    engine: str | None = None,
 ) -> Synthesis:
-    """Synthesise every session of the briefing named by a slug or pk (all its versions)."""
+    """Synthesise every session of the briefing named by a slug or pk (all its versions).
+
+    Without ``aligner``, claims are aligned by the model of ``engine``, else of the
+    briefing's engine, else of the server default (``ELICITOR_ENGINE``); 'offline' (the
+    default) needs no model.
+    """
     options = options or SynthesisOptions()
     versions = resolve_briefing(store, identifier)
+    if aligner is None:
+        aligner = aligner_for(engine or versions.latest.briefing.engine)
     sessions, skipped = load_sessions(store, versions, include_unsigned=options.include_unsigned)
     return _synthesize(store, versions, sessions, skipped, options, aligner)
 
@@ -109,6 +118,7 @@ def create_round2(
     include_unsigned: bool = False,
     expires_at: str | None = None,
     web_store: WebStore | None = None,
+    engine: str | None = None,
 ) -> list[Invite]:
     """Store one derived briefing per involved participant and give each a personal link.
 
@@ -118,7 +128,8 @@ def create_round2(
     options = SynthesisOptions(include_unsigned=include_unsigned, names=names, timeline=False)
     versions = resolve_briefing(store, identifier)
     sessions, skipped = load_sessions(store, versions, include_unsigned=include_unsigned)
-    synthesis = _synthesize(store, versions, sessions, skipped, options, None)
+    aligner = aligner_for(engine or versions.latest.briefing.engine)
+    synthesis = _synthesize(store, versions, sessions, skipped, options, aligner)
     plan = plan_round2(synthesis, names=names)
     web_store = web_store or WebStore(store)
     names_by_session = {s.session_id: s.record.participant.strip() for s in sessions}

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-Purpose = Literal["analyst", "voice"]
+Purpose = Literal["analyst", "voice", "aligner"]
 Message = dict[str, str]
 PieceSink = Callable[[str], None]
 

@@ -4,7 +4,8 @@
 A script entry is reply text, or an exception to raise (for example
 ``ModelUnavailable("...")``). When a role's script is empty the client answers with a
 built-in reply made only from the request: for the analyst, one claim per sentence of the
-answer, labelled with the offline word lists; for the voice, the offline draft question.
+answer, labelled with the offline word lists; for the voice, the offline draft question;
+for the synthesis aligner, "not the same".
 Token counts are estimated as one token per four characters.
 
     client = FakeChatClient(voice=["What broke? And when? And why?"])
@@ -55,6 +56,7 @@ class FakeChatClient:
         *,
         analyst: Iterable[ScriptEntry] = (),
         voice: Iterable[ScriptEntry] = (),
+        aligner: Iterable[ScriptEntry] = (),
         model: str = "scripted",
     ) -> None:
         self.model = model
@@ -63,11 +65,12 @@ class FakeChatClient:
         self._scripts: dict[str, deque[ScriptEntry]] = {
             "analyst": deque(analyst),
             "voice": deque(voice),
+            "aligner": deque(aligner),
         }
         self._lock = threading.Lock()
 
     def script(self, purpose: str, *entries: ScriptEntry) -> None:
-        """Queue more scripted replies for 'analyst' or 'voice'."""
+        """Queue more scripted replies for 'analyst', 'voice' or 'aligner'."""
         with self._lock:
             self._scripts[purpose].extend(entries)
 
@@ -123,6 +126,8 @@ def default_reply(request: ChatRequest) -> str:
     """Build a valid reply from the request's hints, with no model at all."""
     if request.purpose == "voice":
         return str(request.hints.get("draft") or "Could you say more about that?")
+    if request.purpose == "aligner":
+        return json.dumps({"same": False})
     answer = str(request.hints.get("answer", ""))
     non_answer = detect_non_answer(answer)
     if non_answer:
