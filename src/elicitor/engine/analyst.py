@@ -38,8 +38,12 @@ MAX_CLAIM_CHARS = 600
 # One answer yields at most this many claims; the full answer stays in the log.
 MAX_CLAIMS_PER_ANSWER = 25
 
+# "... went down at 23:10 and we rolled back ..." is two events: "and" followed by a new
+# personal subject starts a clause of its own.
 _CLAUSE_SPLIT = re.compile(
-    r";\s+|,\s+but\s+|\s+but\s+|,\s+although\s+|,\s+whereas\s+|,\s+and then\s+", re.IGNORECASE
+    r";\s+|,\s+but\s+|\s+but\s+|,\s+although\s+|,\s+whereas\s+|,\s+and then\s+"
+    r"|,?\s+and\s+(?=(?:we|i|they|he|she|someone|somebody)\s)",
+    re.IGNORECASE,
 )
 _FILLER = re.compile(
     r"^(?:well|so|um+|uh+|hmm+|ok|okay|yeah|yes|right|oh|honestly|basically)[,.!]?\s+",
