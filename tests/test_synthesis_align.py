@@ -235,3 +235,27 @@ def test_remedy_without_ending_not_an_account(store: Store) -> None:
         },
     )
     assert synthesis.disagreements == []
+
+
+def test_failure_of_one_subject_aligns_across_wordings(store: Store) -> None:
+    synthesis = run(
+        store,
+        {
+            "Ann": "The primary database went down at 23:10.",
+            "Bob": "We lost the primary around twenty to midnight.",
+        },
+    )
+    assert point_with(synthesis, "primary").participants == ["P1", "P2"]
+    assert [d.kind for d in synthesis.disagreements] == ["time"]
+
+
+def test_failure_and_backup_event_stay_apart(store: Store) -> None:
+    synthesis = run(
+        store,
+        {
+            "Ann": "The primary database went down at 23:10.",
+            "Bob": "The backup of the primary database failed at 02:00.",
+        },
+    )
+    assert synthesis.disagreements == []
+    assert len(synthesis.single) == 2

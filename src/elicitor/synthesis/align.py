@@ -114,8 +114,8 @@ class _Relation:
         rivals = bool(only_a and only_b) and self.rivalry(only_a, only_b) >= RIVAL_WORD_SIMILARITY
         if _same_timed_event(a, b, shared) and not rivals:
             return True
-        only_a = [word for concept, word in a.subjects.items() if concept not in shared]
-        only_b = [word for concept, word in b.subjects.items() if concept not in shared]
+        if _timed_events_differ(a, b, shared):
+            return False
         if only_a and only_b:
             union = len(shared) + len(only_a) + len(only_b)
             if len(shared) < 2 or len(shared) < BOTH_EXTRA_MIN_OVERLAP * union:
@@ -144,10 +144,31 @@ _EVENT_CONCEPTS = frozenset(cues.concepts("delete kill page rollback outage lost
 
 
 def _same_timed_event(a: ClaimFeatures, b: ClaimFeatures, shared: set[str]) -> bool:
-    """Tell whether two claims put a time on the same kind of event ("first page at 7")."""
+    """Tell whether two claims put a time on the same kind of event ("first page at 7").
+
+    A failure of a shared subject is such an event too ("the primary went down at 23:10",
+    "we lost the primary around twenty to midnight"), unless either claim names an event
+    of its own ("the primary's backup failed at 02:00").
+    """
     if not (a.values("time_of_day") and b.values("time_of_day")):
         return False
-    return bool(shared & _EVENT_CONCEPTS)
+    if shared & _EVENT_CONCEPTS:
+        return True
+    if (a.subjects.keys() | b.subjects.keys()) & _EVENT_CONCEPTS:
+        return False
+    return _reports_failure(a) and _reports_failure(b)
+
+
+def _timed_events_differ(a: ClaimFeatures, b: ClaimFeatures, shared: set[str]) -> bool:
+    """Tell whether only one of two time-stamped claims names an event ("the backup of the
+    primary failed at 02:00" is not "the primary went down at 23:10")."""
+    if not (a.values("time_of_day") and b.values("time_of_day")) or shared & _EVENT_CONCEPTS:
+        return False
+    return bool((a.subjects.keys() ^ b.subjects.keys()) & _EVENT_CONCEPTS)
+
+
+def _reports_failure(item: ClaimFeatures) -> bool:
+    return bool(cues.find(cues.FAILURE_WORDS, item.text))
 
 
 def _complete_linkage(count: int, related: list[tuple[float, int, int]]) -> list[list[int]]:
