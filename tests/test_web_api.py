@@ -215,6 +215,27 @@ def test_link_without_expiry(web: Web) -> None:
     assert link["expires_at"] is None
 
 
+def test_reissue_keeps_no_expiry(web: Web) -> None:
+    link = web.create_link(web.create_briefing()["pk"], expires_in_days=0)
+    response = web.client.post(f"/api/v1/links/{link['id']}/reissue", headers=web.headers)
+    assert response.status_code == 201
+    assert response.json()["expires_at"] is None
+
+
+def test_reissue_takes_new_expiry(web: Web) -> None:
+    link = web.create_link(web.create_briefing()["pk"], expires_in_days=0)
+    response = web.client.post(
+        f"/api/v1/links/{link['id']}/reissue", json={"expires_in_days": 3}, headers=web.headers
+    )
+    expires = datetime.fromisoformat(response.json()["expires_at"])
+    assert timedelta(days=2) < expires - datetime.now(UTC) <= timedelta(days=3)
+
+
+def test_reissue_of_unknown_link_404(web: Web) -> None:
+    response = web.client.post("/api/v1/links/nosuch/reissue", headers=web.headers)
+    assert response.status_code == 404
+
+
 def test_link_for_unknown_briefing(web: Web) -> None:
     response = web.client.post("/api/v1/links", json={"briefing_pk": 999}, headers=web.headers)
     assert response.status_code == 404

@@ -55,6 +55,17 @@ def expiry_from_days(context: WebContext, days: int | None) -> str | None:
     return format_time(datetime.now(UTC) + timedelta(days=chosen))
 
 
+def reissue_expiry(context: WebContext, link_id: str, days: int | None) -> str | None:
+    """Return the expiry time for a link's replacement.
+
+    Without ``days``, a link that never expired gets a replacement that never expires,
+    and any other link gets the server default.
+    """
+    if days is None and context.web_store.get_link(link_id).expires_at is None:
+        return None
+    return expiry_from_days(context, days)
+
+
 def current_prompt(
     context: WebContext, session_id: str, *, on_text: TextSink | None = None
 ) -> Prompt:

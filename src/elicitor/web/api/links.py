@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from elicitor.store.web_store import Link
 from elicitor.web.auth import require_api_key
 from elicitor.web.context import Context, WebContext
-from elicitor.web.participation import expiry_from_days
+from elicitor.web.participation import expiry_from_days, reissue_expiry
 from elicitor.web.schemas import (
     ERROR_RESPONSES,
     LinkCreate,
@@ -86,6 +86,6 @@ def reissue_link(
     """Revoke the link and return a new one that continues the same session."""
     days = body.expires_in_days if body else None
     link, token = context.web_store.reissue_link(
-        link_id, expires_at=expiry_from_days(context, days)
+        link_id, expires_at=reissue_expiry(context, link_id, days)
     )
     return link_created(context, request, link, token)

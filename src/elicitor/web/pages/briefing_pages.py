@@ -24,7 +24,7 @@ from elicitor.web.briefings import (
 from elicitor.web.context import Context, WebContext
 from elicitor.web.pages.briefing_form import BriefingForm
 from elicitor.web.pages.common import page, redirect
-from elicitor.web.participation import expiry_from_days
+from elicitor.web.participation import expiry_from_days, reissue_expiry
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -357,6 +357,6 @@ def reissue_link(
     """Revoke the link and show a new one that continues the same session."""
     check_form_token(csrf_token, login.csrf_token)
     link, token = context.web_store.reissue_link(
-        link_id, expires_at=expiry_from_days(context, None)
+        link_id, expires_at=reissue_expiry(context, link_id, None)
     )
     return _link_created_page(context, request, login, link.id, token, link.briefing_pk)
