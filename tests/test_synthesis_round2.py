@@ -211,3 +211,29 @@ def test_account_question_text(store: Store, interviewer: Interviewer) -> None:
         'You said "We rolled the deploy back, after which errors stopped". '
         "Which is right, or did both happen?"
     )
+
+
+def test_round2_asks_every_difference(store: Store, interviewer: Interviewer) -> None:
+    record = save(store)
+    interview(interviewer, record, "Ann", [f"{ANN} The outage lasted 45 minutes. {ROLLED_BACK}"])
+    interview(interviewer, record, "Bob", [f"{BOB} The outage lasted 90 minutes. {KILLED}"])
+    _ann, bob = create_round2(store, "incident-review")
+    derived = briefing_of(store, bob)
+    session_id, prompt = interviewer.start(derived, participant="Bob")
+    asked = []
+    for _ in range(30):
+        if prompt.kind == "review":
+            break
+        if prompt.move in ("opening", "open_topic"):
+            asked.append(prompt.text)
+            reply = f"I am sure about answer {len(asked)}."
+        else:
+            reply = DONT_KNOW
+        prompt = interviewer.answer(session_id, reply)
+    topics = [t.question for t in derived.briefing.topics]
+    assert len(topics) == 3
+    assert asked == topics
+    state = interviewer.load(session_id).state
+    by_topic = {c.text: c.topic_id for c in state.active_claims()}
+    for number, topic in enumerate(derived.briefing.topics, start=1):
+        assert by_topic[f"I am sure about answer {number}."] == topic.id

@@ -35,6 +35,11 @@ PROBE_ANSWERED_SIMILARITY = 0.8
 ALREADY_ASKED_SIMILARITY = 0.8
 DEFAULT_MAX_QUESTIONS = 40
 
+# Moves that ask a topic's own question or probe. The opening counts when it is a topic's
+# own question (its event then carries the topic id).
+_TOPIC_OPENINGS = ("opening", "open_topic")
+_TOPIC_MOVES = (*_TOPIC_OPENINGS, "probe")
+
 FOLLOW_UP_MOVES = frozenset(
     {
         "pin_down",
@@ -172,7 +177,9 @@ class Policy:
             angle = f"topic:{topic.id}"
             if angle in state.angles_done:
                 continue
-            if _answered(state, topic.question) or _already_asked(state, topic.question):
+            if _answered(state, topic.question) or _already_asked(
+                state, topic.question, topic_id=topic.id
+            ):
                 continue
             required = "required" if topic.required else "optional"
             return Move(
@@ -283,7 +290,7 @@ def _missing_number(briefing: Briefing, state: SessionState, claim: Claim) -> Mo
         return None
     answer = state.answer(claim.answer_seq)
     question = state.question(answer["question_seq"]) if answer and answer["question_seq"] else None
-    if question is None or question.get("move") not in ("open_topic", "probe"):
+    if question is None or question.get("move") not in _TOPIC_MOVES:
         return None
     if question.get("topic_id") != claim.topic_id:
         return None
@@ -432,9 +439,7 @@ def _topic(briefing: Briefing, topic_id: str) -> Topic | None:
 def _visited(state: SessionState, topic: Topic) -> bool:
     """Tell whether a topic got its opening question and one visit's probes, or gave up."""
     asked = sum(
-        1
-        for q in state.questions
-        if q.get("topic_id") == topic.id and q["move"] in ("open_topic", "probe")
+        1 for q in state.questions if q.get("topic_id") == topic.id and q["move"] in _TOPIC_MOVES
     )
     if asked >= 1 + min(PROBES_PER_VISIT, len(topic.probes)):
         return True
@@ -463,11 +468,8 @@ def _asked_topics(state: SessionState) -> set[str]:
     return {
         q["topic_id"]
         for q in state.questions
-        if q.get("topic_id") and q["kind"] == "question" and q["move"] in ("open_topic", "probe")
+        if q.get("topic_id") and q["kind"] == "question" and q["move"] in _TOPIC_MOVES
     }
-
-
-_TOPIC_MOVES = ("open_topic", "probe")
 
 
 def _current_topic(briefing: Briefing, state: SessionState) -> Topic | None:
@@ -514,7 +516,7 @@ def _dont_knows_in_topic(state: SessionState, topic_id: str) -> int:
         if unknown.get("topic_id") != topic_id:
             continue
         question = state.question(unknown["question_seq"]) if unknown.get("question_seq") else None
-        if question is not None and question["move"] in ("open_topic", "probe"):
+        if question is not None and question["move"] in _TOPIC_MOVES:
             count += 1
     return count
 
@@ -525,11 +527,14 @@ def _vector(text: str) -> np.ndarray:
 
 
 def _answered(state: SessionState, question: str) -> bool:
-    """Tell whether some claim already answers ``question`` closely enough to skip it."""
+    """Tell whether some claim already answers ``question`` closely enough to skip it.
+
+    Quoted words are left out: a claim that repeats the quote answers nothing.
+    """
     claims = state.active_claims()
     if not claims:
         return False
-    probe = _vector(question)
+    probe = _vector(core_question(question))
     return any(float(_vector(c.text) @ probe) >= PROBE_ANSWERED_SIMILARITY for c in claims)
 
 
@@ -542,17 +547,23 @@ def _denied_already(state: SessionState, probe: str) -> bool:
     )
 
 
-def _already_asked(state: SessionState, question: str) -> bool:
+def _already_asked(state: SessionState, question: str, *, topic_id: str | None = None) -> bool:
     """Tell whether an earlier question asked nearly the same thing.
 
     Static embeddings weigh the frame of a question heavily ("At what time did you first
     get involved?" and "At what time did the problem begin?" score 0.85), so a close
-    vector also needs most of the content words in common.
+    vector also needs most of the content words in common. For a topic's own question
+    (``topic_id`` given), the own questions of other topics do not count: the briefing
+    made them different topics, however alike they read (the second round's questions
+    differ only in what they quote).
     """
     core = core_question(question)
     probe, words = _vector(core), cues.content_stems(core)
     for asked in state.questions:
         if asked["kind"] != "question":
+            continue
+        own_question = asked["move"] in _TOPIC_OPENINGS and asked.get("topic_id")
+        if topic_id is not None and own_question and asked.get("topic_id") != topic_id:
             continue
         earlier = core_question(asked["text"])
         if float(_vector(earlier) @ probe) < ALREADY_ASKED_SIMILARITY:

@@ -76,6 +76,11 @@ class Loaded:
     reshow_summary: bool = False
 
 
+def _topic_asked_by(briefing: Briefing, text: str) -> str | None:
+    """Return the topic whose own question is exactly ``text``."""
+    return next((t.id for t in briefing.topics if t.question.strip() == text.strip()), None)
+
+
 class Interviewer:
     """Runs interviews against one store. Safe to share between threads."""
 
@@ -135,7 +140,8 @@ class Interviewer:
                 "text": briefing.briefing.opening_question,
                 "move": "opening",
                 "reason": "every interview starts with the briefing's opening question",
-                "topic_id": None,
+                # A briefing may open with one topic's own question (the second round does).
+                "topic_id": _topic_asked_by(briefing.briefing, briefing.briefing.opening_question),
                 "angle": "opening",
                 "engine": chosen.describe(),
             },
