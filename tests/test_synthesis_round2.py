@@ -237,3 +237,33 @@ def test_round2_asks_every_difference(store: Store, interviewer: Interviewer) ->
     by_topic = {c.text: c.topic_id for c in state.active_claims()}
     for number, topic in enumerate(derived.briefing.topics, start=1):
         assert by_topic[f"I am sure about answer {number}."] == topic.id
+
+
+def test_order_question_quotes_own_words(store: Store, interviewer: Interviewer) -> None:
+    record = save(store)
+    interview(
+        interviewer, record, "Ann", ["The disk filled up at 23:05. The primary went down at 23:15."]
+    )
+    interview(
+        interviewer, record, "Bob", ["The primary went down at 23:13. The disk filled up at 23:30."]
+    )
+    ann, bob = create_round2(store, "incident-review")
+    ann_question = briefing_of(store, ann).briefing.topics[0].question
+    bob_question = briefing_of(store, bob).briefing.topics[0].question
+    assert ann_question.startswith(
+        'Another participant puts "The primary went down at 23:13" before "The disk filled up '
+        'at 23:30". Your times put "The disk filled up at 23:05" before "The primary went down '
+        'at 23:15".'
+    )
+    assert bob_question.startswith(
+        'Another participant puts "The disk filled up at 23:05" before "The primary went down '
+        'at 23:15". Your times put "The primary went down at 23:13" before "The disk filled up '
+        'at 23:30".'
+    )
+
+
+def test_shorten_cuts_at_word() -> None:
+    from elicitor.synthesis.features import shorten
+
+    assert shorten("The disk on the primary filled up", 20) == "The disk on the…"
+    assert shorten("short", 20) == "short"

@@ -216,6 +216,17 @@ def claim_features(
     )
 
 
+def shorten(text: str, limit: int) -> str:
+    """Return ``text`` on one line, cut at a word boundary to at most ``limit`` characters."""
+    text = " ".join(text.split()).strip()
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:") + "…"
+
+
 def format_value(quantity: Quantity) -> str:
     """Return a quantity in one notation per dimension: '23:10', '90 s', '300 GB', '82%'."""
     dimension = quantity.dimension

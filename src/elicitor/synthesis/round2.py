@@ -25,6 +25,7 @@ from elicitor.engine import cues
 from elicitor.engine.quantities import find_quantities, same_value
 from elicitor.session.state import Quantity, SessionState
 from elicitor.store.store import BriefingRecord, Store
+from elicitor.synthesis.features import shorten
 from elicitor.synthesis.model import Disagreement, FollowUp, Position, StatementRef
 
 ROUND2_SUFFIX = "-round2"
@@ -249,10 +250,7 @@ def _names(keys: list[str]) -> str:
 
 
 def _quote(text: str, limit: int) -> str:
-    text = " ".join(text.split()).strip().rstrip(".")
-    if len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
-    return f'"{text}"'
+    return f'"{shorten(text.rstrip("."), limit)}"'
 
 
 def seeded_question(
@@ -272,6 +270,8 @@ def seeded_question(
     other = next(s for p in theirs for s in p.statements if s.participant != me)
     own = _closest([s for p in mine for s in p.statements if s.participant == me], other.text)
     who = _who(theirs, me, names)
+    if disagreement.kind == "sequence":
+        return _sequence_question(disagreement, me, who), own.text
     text = ""
     for limit in (QUOTE_CHARS, 70, 40):
         quoted_other, quoted_own = _quote(other.text, limit), _quote(own.text, limit)
@@ -304,12 +304,6 @@ def _phrase(
             f"{name} {recall} {their_value}: {other}. You said {my_value}: {own}. "
             "Which is right, or were these different events?"
         )
-    if kind == "sequence":
-        put = "put" if plural else "puts"
-        return (
-            f"{name} {put} {their_value}. Your times put {my_value}. "
-            "Which order is right, or were these different events?"
-        )
     if kind == "account":
         say = "say" if plural else "says"
         return (
@@ -317,6 +311,38 @@ def _phrase(
             "Which is right, or did both happen?"
         )
     return f"{name} said {other}. You said {own}. Which is right, or did it change over time?"
+
+
+def _sequence_question(disagreement: Disagreement, me: str, who: tuple[str, bool]) -> str:
+    """Return the order question, each side's order in that side's own words.
+
+    A sequence disagreement's first position holds the participants whose times put its
+    first point first; each participant's two statements are stored in point order.
+    """
+    name, plural = who
+    put = "put" if plural else "puts"
+    sides = []
+    for index, position in enumerate(disagreement.positions[:2]):
+        mine = [s for s in position.statements if s.participant == me]
+        if mine:
+            chosen = mine
+        else:
+            other = position.statements[0].participant
+            chosen = [s for s in position.statements if s.participant == other]
+        pair = chosen[:2] if index == 0 else chosen[1::-1]
+        sides.append((bool(mine), pair))
+    text = ""
+    for limit in (QUOTE_CHARS, 70, 40):
+        parts = {}
+        for is_mine, (first, second) in sides:
+            parts[is_mine] = f"{_quote(first.text, limit)} before {_quote(second.text, limit)}"
+        text = (
+            f"{name} {put} {parts[False]}. Your times put {parts[True]}. "
+            "Which order is right, or were these different events?"
+        )
+        if len(text) <= MAX_QUESTION_CHARS:
+            break
+    return text[:MAX_QUESTION_CHARS]
 
 
 def _who(theirs: list[Position], me: str, names: dict[str, str] | None) -> tuple[str, bool]:

@@ -20,7 +20,7 @@ from itertools import combinations
 
 from elicitor.session.state import Quantity
 from elicitor.synthesis.conflicts import Found
-from elicitor.synthesis.features import ClaimFeatures
+from elicitor.synthesis.features import ClaimFeatures, shorten
 
 MINUTES_PER_DAY = 1440
 HALF_DAY = 720
@@ -200,8 +200,7 @@ def _orders(
 
 
 def _short(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1].rstrip() + "…"
+    return shorten(text, LABEL_CHARS)
 
 
 def _sequence_found(
