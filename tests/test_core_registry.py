@@ -40,3 +40,25 @@ def test_unknown_engine_creates_no_session(sqlite_url):
         Interviewer(store).start(record, engine="no-such-backend:big-model")
 
     assert store.list_sessions() == []
+
+
+def test_backend_missing_package_names_fix(monkeypatch):
+    from importlib.metadata import EntryPoint
+
+    from elicitor.engine import registry
+
+    broken = EntryPoint(
+        name="broken", value="elicitor_no_such_module:create_engine", group="elicitor.backends"
+    )
+
+    def fake_entry_points(*, group, name=None):
+        return [broken] if name in (None, "broken") else []
+
+    monkeypatch.setattr(registry, "entry_points", fake_entry_points)
+    with pytest.raises(ConfigurationError) as raised:
+        load_engine("broken:model")
+
+    message = str(raised.value)
+    assert "elicitor_no_such_module" in message
+    assert "pip install 'elicitor[llm]'" in message
+    assert load_engine("offline").provider == "offline"

@@ -80,24 +80,32 @@ def _offline(model: str) -> Engine:
 register("offline", _offline)
 
 
-def _load_entry_points() -> None:
-    for entry in entry_points(group="elicitor.backends"):
-        if entry.name not in _FACTORIES:
-            _FACTORIES[entry.name] = entry.load()
+def _entry_point_factory(spec: str, provider: str) -> EngineFactory | None:
+    """Load only the named backend, so one backend's missing packages break no other."""
+    for entry in entry_points(group="elicitor.backends", name=provider):
+        try:
+            factory: EngineFactory = entry.load()
+        except ImportError as exc:
+            missing = exc.name or str(exc)
+            raise ConfigurationError(
+                f"engine {spec!r} needs the package {missing!r}, which is not installed; "
+                "install the model backends with: pip install 'elicitor[llm]'"
+            ) from exc
+        _FACTORIES[provider] = factory
+        return factory
+    return None
 
 
 def load_engine(spec: str | None) -> Engine:
     """Build the engine for ``spec``; raise ConfigurationError naming the fix when unknown."""
     spec = (spec or "offline").strip()
     provider, _, model = spec.partition(":")
-    if provider not in _FACTORIES:
-        _load_entry_points()
-    factory = _FACTORIES.get(provider)
+    factory = _FACTORIES.get(provider) or _entry_point_factory(spec, provider)
     if factory is None:
-        known = ", ".join(sorted(_FACTORIES))
+        names = set(_FACTORIES) | {e.name for e in entry_points(group="elicitor.backends")}
         raise ConfigurationError(
-            f"unknown engine {spec!r}; use 'provider:model' with a provider from: {known} "
-            "(the default 'offline' needs no key and no network)"
+            f"unknown engine {spec!r}; use 'provider:model' with a provider from: "
+            f"{', '.join(sorted(names))} (the default 'offline' needs no key and no network)"
         )
     engine = factory(model)
     engine.spec = spec
