@@ -76,3 +76,25 @@ def test_bench_command_registered() -> None:
     result = CliRunner().invoke(cli, ["bench", "synthesis", "--help"])
     assert result.exit_code == 0
     assert "--json" in result.output
+
+
+def test_briefings_list_counts_sessions(filled: str) -> None:
+    result = CliRunner().invoke(cli, ["--db", filled, "briefings", "list"])
+    assert result.exit_code == 0, result.output
+    header, row = result.output.splitlines()
+    assert header.split()[:2] == ["ID", "VERSIONS"]
+    assert row.split()[:5] == ["incident-review", "v1", "(1)", "2", "2"]
+
+
+def test_briefings_list_empty(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "new.db"), "briefings", "list"])
+    assert result.exit_code == 0
+    assert "No briefings stored yet" in result.output
+
+
+def test_unknown_briefing_names_list_command(filled: str) -> None:
+    result = CliRunner().invoke(cli, ["--db", filled, "synthesize", "nosuch"])
+    assert result.exit_code != 0
+    assert "'nosuch' not found" in result.output
+    listed = CliRunner().invoke(cli, ["--db", filled, "briefings", "list"])
+    assert listed.exit_code == 0

@@ -1,6 +1,9 @@
-"""``elicitor briefings``: list templates, validate files, print the schema."""
+"""``elicitor briefings``: stored briefings, templates, validation and the schema."""
 
 from __future__ import annotations
+
+from collections import Counter
+from typing import Any
 
 import click
 
@@ -15,7 +18,35 @@ from elicitor.briefing.loader import (
 
 @click.group()
 def briefings() -> None:
-    """Briefing templates, validation and schema."""
+    """Stored briefings, templates, validation and schema."""
+
+
+@briefings.command("list")
+@click.pass_obj
+def list_stored(app: Any) -> None:
+    """List the briefings stored in the database, with their sessions."""
+    store = app.store
+    records = store.list_briefings()
+    if not records:
+        click.echo(
+            "No briefings stored yet. An interview stores its briefing: "
+            "elicitor interview --template incident"
+        )
+        return
+    sessions = store.list_sessions()
+    started = Counter(s.briefing_pk for s in sessions)
+    signed = Counter(s.briefing_pk for s in sessions if s.status == "signed_off")
+    click.echo(f"{'ID':28} {'VERSIONS (PK)':18} {'SESSIONS':>8} {'SIGNED':>6}  TITLE")
+    by_slug: dict[str, list[Any]] = {}
+    for record in records:
+        by_slug.setdefault(record.slug, []).append(record)
+    for slug, versions in by_slug.items():
+        pks = [r.pk for r in versions]
+        label = ", ".join(f"v{r.version} ({r.pk})" for r in versions)
+        click.echo(
+            f"{slug:28} {label:18} {sum(started[pk] for pk in pks):>8} "
+            f"{sum(signed[pk] for pk in pks):>6}  {versions[-1].briefing.title}"
+        )
 
 
 @briefings.command("templates")

@@ -69,7 +69,7 @@ def resolve_briefing(store: Store, identifier: str | int) -> BriefingVersions:
     if slug is None:
         raise NotFound(
             f"briefing {text!r} not found as an id or pk; list briefings with "
-            "`elicitor briefings list`"
+            "`elicitor briefings list` or GET /api/v1/briefings"
         )
     versions = sorted((r for r in records if r.slug == slug), key=lambda r: r.version)
     return BriefingVersions(slug, versions)
