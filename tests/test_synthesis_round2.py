@@ -114,7 +114,7 @@ def test_round2_starts_with_conflict(
     assert prompt.text == record.briefing.opening_question
 
 
-def test_maintained_answer_confirms(
+def test_one_side_maintaining_stays_open(
     store: Store, interviewer: Interviewer, sessions: dict[str, str]
 ) -> None:
     ann, _bob = create_round2(store, "incident-review")
@@ -122,10 +122,21 @@ def test_maintained_answer_confirms(
         interviewer, briefing_of(store, ann), "Ann", "I'm sure it was 23:40, the chat log shows it."
     )
     disagreement = only_disagreement(store)
-    assert disagreement.status == "confirmed"
+    assert disagreement.status == "open"
     assert [f.outcome for f in disagreement.followups] == ["maintains"]
     assert disagreement.followups[0].session_id == round2
-    assert disagreement.resolution == "P1 stands by their account"
+    assert disagreement.resolution == "P1 stands by their account; waiting for P2"
+
+
+def test_both_sides_maintaining_confirms(
+    store: Store, interviewer: Interviewer, sessions: dict[str, str]
+) -> None:
+    ann, bob = create_round2(store, "incident-review")
+    answer_round2(interviewer, briefing_of(store, ann), "Ann", "I'm sure it was 23:40.")
+    answer_round2(interviewer, briefing_of(store, bob), "Bob", "I'm sure it was 23:10.")
+    disagreement = only_disagreement(store)
+    assert disagreement.status == "confirmed"
+    assert disagreement.resolution == "P1 and P2 stand by their accounts"
 
 
 def test_conceding_answer_resolves(
@@ -267,3 +278,32 @@ def test_shorten_cuts_at_word() -> None:
 
     assert shorten("The disk on the primary filled up", 20) == "The disk on the…"
     assert shorten("short", 20) == "short"
+
+
+def test_changed_questions_revoke_old_link(
+    store: Store, interviewer: Interviewer, sessions: dict[str, str]
+) -> None:
+    first_ann, _bob = create_round2(store, "incident-review")
+    # A new disagreement changes Ann's questions: her first link must stop working.
+    record = store.list_briefings()[0]
+    interview(interviewer, record, "Dee", ["The primary went down at 23:50."])
+    second = {i.participant: i for i in create_round2(store, "incident-review")}
+    web = WebStore(store)
+    assert second["P1"].status == "created"
+    assert second["P1"].replaced_links == 1
+    assert web.get_link(first_ann.link_id).status() == "revoked"
+    assert web.get_link(second["P1"].link_id).status() == "active"
+
+
+def test_signed_old_link_not_revoked(
+    store: Store, interviewer: Interviewer, sessions: dict[str, str]
+) -> None:
+    first_ann, _bob = create_round2(store, "incident-review")
+    derived = briefing_of(store, first_ann)
+    signed = answer_round2(interviewer, derived, "Ann", "I'm sure it was 23:40.")
+    assert WebStore(store).attach_session(first_ann.link_id, signed)
+    record = store.list_briefings()[0]
+    interview(interviewer, record, "Dee", ["The primary went down at 23:50."])
+    second = {i.participant: i for i in create_round2(store, "incident-review")}
+    assert second["P1"].replaced_links == 0
+    assert WebStore(store).get_link(first_ann.link_id).status() == "active"

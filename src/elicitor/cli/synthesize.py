@@ -127,9 +127,14 @@ def _round2(
             if invite.token
             else f"already invited (link {invite.link_id}; reissue it to get a new address)"
         )
+        replaced = (
+            f" (replaces {invite.replaced_links} earlier link(s), now revoked)"
+            if invite.replaced_links
+            else ""
+        )
         click.echo(
-            f"{invite.participant} {invite.label}: {invite.questions} question(s), "
-            f"briefing {invite.briefing_pk} v{invite.briefing_version}: {where}"
+            f"{invite.participant} {invite.label}: {invite.questions} question(s): "
+            f"{where}{replaced}"
         )
     click.echo("Each address is shown only once; send it to that participant.", err=True)
 

@@ -262,7 +262,7 @@ def _disagreement(
 ) -> Disagreement:
     first_point = members[item.points[0]]
     answers = _followups(item, followups)
-    status, resolution = judge_followups(answers)
+    status, resolution = judge_followups(answers, item.participants)
     return Disagreement(
         id=f"d{number}",
         kind=item.kind,  # type: ignore[arg-type]

@@ -218,8 +218,14 @@ def classify_answer(
     return "unclear"
 
 
-def judge_followups(followups: list[FollowUp]) -> tuple[str, str | None]:
-    """Return a disagreement's status and resolution from its second-round answers."""
+def judge_followups(
+    followups: list[FollowUp], involved: Iterable[str] = ()
+) -> tuple[str, str | None]:
+    """Return a disagreement's status and resolution from its second-round answers.
+
+    One concession or "different events" resolves it. It is confirmed only when every
+    participant in ``involved`` stands by their account; until then it stays open.
+    """
     if not followups:
         return "open", None
     by_outcome: dict[str, list[str]] = {}
@@ -235,8 +241,11 @@ def judge_followups(followups: list[FollowUp]) -> tuple[str, str | None]:
         return "resolved", f"{_names(who)} now {verb} with the other account"
     if "maintains" in by_outcome:
         who = by_outcome["maintains"]
-        verb = "stands" if len(who) == 1 else "stand"
-        return "confirmed", f"{_names(who)} {verb} by their account"
+        stand = "stands by their account" if len(who) == 1 else "stand by their accounts"
+        waiting = sorted(set(involved) - set(who))
+        if waiting:
+            return "open", f"{_names(who)} {stand}; waiting for {_names(waiting)}"
+        return "confirmed", f"{_names(who)} {stand}"
     if "revised" in by_outcome:
         return "open", f"{_names(by_outcome['revised'])}: new value given; read the answer"
     return "open", "the second-round answer did not settle it; read the answer"

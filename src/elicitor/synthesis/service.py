@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from elicitor.briefing.model import Briefing
-from elicitor.store.store import Store
+from elicitor.store.store import BriefingRecord, Store
 from elicitor.store.web_store import WebStore
 from elicitor.synthesis.align import Aligner
 from elicitor.synthesis.build import SynthesisOptions, synthesize
@@ -25,6 +25,7 @@ from elicitor.synthesis.round2 import (
     read_followups,
     round2_briefing,
     seeded_question,
+    source_session,
 )
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,8 @@ class Invite:
     briefing_version: int
     link_id: str
     token: str | None
+    # Earlier second-round links of this participant revoked because the questions changed.
+    replaced_links: int = 0
 
 
 def plan_round2(synthesis: Synthesis, *, names: bool) -> dict[str, list[SeededQuestion]]:
@@ -169,6 +172,7 @@ def _invite(
         if link.kind == "personal" and link.usable
     ]
     token: str | None = None
+    replaced = 0
     if existing:
         link, status = existing[0], "existing"
     else:
@@ -176,6 +180,7 @@ def _invite(
             record.pk, kind="personal", label=label, expires_at=expires_at
         )
         status = "created"
+        replaced = _retire_older_links(store, web_store, record, participant.session_id)
     return Invite(
         participant=participant.key,
         label=label,
@@ -186,4 +191,32 @@ def _invite(
         briefing_version=record.version,
         link_id=link.id,
         token=token,
+        replaced_links=replaced,
     )
+
+
+def _retire_older_links(
+    store: Store, web_store: WebStore, current: BriefingRecord, source_session_id: str
+) -> int:
+    """Revoke the participant's links to earlier second-round briefings that ask about
+    disagreements as they stood then; a link whose session was signed off is kept."""
+    older = [
+        record.pk
+        for record in store.list_briefings()
+        if record.slug == current.slug
+        and record.pk != current.pk
+        and source_session(record.briefing) == source_session_id
+    ]
+    if not older:
+        return 0
+    signed = {s.id for s in store.list_sessions() if s.status == "signed_off"}
+    retired = 0
+    for link in web_store.list_links(briefing_pks=older):
+        if link.kind == "personal" and link.usable and link.session_id not in signed:
+            web_store.revoke_link(link.id)
+            retired += 1
+    if retired:
+        log.info(
+            "second round: %d earlier link(s) for session %s revoked", retired, source_session_id
+        )
+    return retired

@@ -55,6 +55,11 @@ class Round2Link(BaseModel):
     link_id: str
     token: str | None = Field(description="Shown only when the link was just created.")
     url: str | None
+    replaced_links: int = Field(
+        default=0,
+        description="Earlier second-round links of this participant revoked because their "
+        "questions no longer match the open disagreements.",
+    )
 
 
 class Round2Result(BaseModel):
@@ -110,4 +115,5 @@ def round2_link(context: WebContext, request: Request, invite: Invite) -> Round2
         link_id=invite.link_id,
         token=invite.token,
         url=url,
+        replaced_links=invite.replaced_links,
     )
