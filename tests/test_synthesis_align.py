@@ -259,3 +259,25 @@ def test_failure_and_backup_event_stay_apart(store: Store) -> None:
     )
     assert synthesis.disagreements == []
     assert len(synthesis.single) == 2
+
+
+def test_failures_with_other_subjects_stay_apart(store: Store) -> None:
+    synthesis = run(
+        store,
+        {
+            "Ann": "The disk on the primary filled up at 22:55, before the primary went down.",
+            "Bob": "We lost the primary around twenty to midnight and checkout returned errors.",
+        },
+    )
+    assert synthesis.disagreements == []
+
+
+def test_outage_times_compared_in_longer_claims(store: Store) -> None:
+    synthesis = run(
+        store,
+        {
+            "Ann": "The primary database went down at 23:10 and checkout started returning errors.",
+            "Bob": "We lost the primary around twenty to midnight and checkout returned errors.",
+        },
+    )
+    assert [d.detail for d in synthesis.disagreements] == ["23:10 (P1) vs 23:40 (P2)"]

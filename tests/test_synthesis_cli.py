@@ -98,3 +98,8 @@ def test_unknown_briefing_names_list_command(filled: str) -> None:
     assert "'nosuch' not found" in result.output
     listed = CliRunner().invoke(cli, ["--db", filled, "briefings", "list"])
     assert listed.exit_code == 0
+
+
+def test_summary_counts_add_up(filled: str) -> None:
+    output = invoke(filled, "incident-review")
+    assert "1 point: 0 agreed by two or more, 1 disputed, 0 from one person only" in output

@@ -126,9 +126,12 @@ def test_aligner_for_spec(monkeypatch: pytest.MonkeyPatch) -> None:
     assert isinstance(aligner_for(None), OfflineAligner)
     assert isinstance(aligner_for("offline"), OfflineAligner)
     assert aligner_for("fake:scripted").name == "fake:scripted"
-    monkeypatch.setenv("ELICITOR_ALIGN_MAX_PAIRS", "-3")
-    with pytest.raises(ConfigurationError, match="ELICITOR_ALIGN_MAX_PAIRS"):
-        aligner_for("fake:scripted")
+    monkeypatch.setenv("ELICITOR_ALIGN_MAX_PAIRS", "0")
+    assert isinstance(aligner_for("fake:scripted"), OfflineAligner)
+    for bad in ("-3", "1.5", "many"):
+        monkeypatch.setenv("ELICITOR_ALIGN_MAX_PAIRS", bad)
+        with pytest.raises(ConfigurationError, match="ELICITOR_ALIGN_MAX_PAIRS"):
+            aligner_for("fake:scripted")
 
 
 @pytest.mark.llm

@@ -39,8 +39,10 @@ def test_one_participant(store: Store, interviewer: Interviewer) -> None:
     assert synthesis.disagreements == []
     assert synthesis.agreements == []
     assert len(synthesis.single) == len(synthesis.points)
+    assert any("Only one participant so far" in note for note in synthesis.notes)
     for fmt in ("md", "json", "html"):
         assert render(synthesis, fmt)
+    assert "1 participant," in render(synthesis, "md")
 
 
 def test_no_sessions(store: Store) -> None:

@@ -148,7 +148,7 @@ def _same_timed_event(a: ClaimFeatures, b: ClaimFeatures, shared: set[str]) -> b
 
     A failure of a shared subject is such an event too ("the primary went down at 23:10",
     "we lost the primary around twenty to midnight"), unless either claim names an event
-    of its own ("the primary's backup failed at 02:00").
+    of its own ("the primary's backup failed at 02:00") or something the other lacks.
     """
     if not (a.values("time_of_day") and b.values("time_of_day")):
         return False
@@ -156,7 +156,10 @@ def _same_timed_event(a: ClaimFeatures, b: ClaimFeatures, shared: set[str]) -> b
         return True
     if (a.subjects.keys() | b.subjects.keys()) & _EVENT_CONCEPTS:
         return False
-    return _reports_failure(a) and _reports_failure(b)
+    # One claim's subjects must contain the other's: "the disk on the primary filled up"
+    # and "we lost the primary and checkout failed" share a subject, not an event.
+    nested = a.subjects.keys() <= b.subjects.keys() or b.subjects.keys() <= a.subjects.keys()
+    return nested and _reports_failure(a) and _reports_failure(b)
 
 
 def _timed_events_differ(a: ClaimFeatures, b: ClaimFeatures, shared: set[str]) -> bool:

@@ -425,8 +425,9 @@ def _notes(sessions: Sequence[SessionInput], skipped_unsigned: int) -> list[str]
     notes = []
     if skipped_unsigned:
         notes.append(
-            f"{skipped_unsigned} session(s) not signed off were left out; include them with "
-            "--include-unsigned (marked as unsigned)."
+            f"{skipped_unsigned} session(s) not signed off were left out; include them "
+            "(marked as unsigned) with --include-unsigned on the command line, "
+            "include_unsigned=true in the API, or 'Include unsigned interviews' on the page."
         )
     unsigned = [s.session_id for s in sessions if not s.signed]
     if unsigned:
@@ -436,4 +437,9 @@ def _notes(sessions: Sequence[SessionInput], skipped_unsigned: int) -> list[str]
         notes.append(f"{withdrawn} claim(s) the participants rejected were left out.")
     if not sessions:
         notes.append("No sessions to synthesise yet.")
+    elif len(sessions) == 1:
+        notes.append(
+            "Only one participant so far: there is nothing to compare until a second "
+            "session is signed off."
+        )
     return notes

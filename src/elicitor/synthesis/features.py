@@ -25,6 +25,9 @@ _DIGITS = re.compile(r"\b\d[\d:.,]*")
 # "not alerted until 6:45" places an event in time; it denies nothing.
 _NOT_UNTIL = re.compile(r"(?:\bnot|n't)\b(?=(?:\s+\S+){0,4}?\s+until\b)", re.IGNORECASE)
 _NOT_ONLY = re.compile(r"\bnot only\b", re.IGNORECASE)
+# "started returning errors" says when something began, not that an event named "start"
+# happened, so the aspect verb is no subject word.
+_ASPECT = re.compile(r"\b(?:start(?:s|ed|ing)?|beg(?:an|in|ins|un))\s+(?=\w+ing\b)")
 # "failing over to the replica" names the failover, not a failure.
 _FAIL_OVER = re.compile(r"\bfail(?:s|ed|ing)?[ -]over\b", re.IGNORECASE)
 # Words that restrict a statement to some cases; such a claim is not the opposite of a
@@ -94,7 +97,7 @@ def subject_words(text: str) -> dict[str, str]:
     """Return the subject concepts of ``text``, each with the first word that named it."""
     polar = _polar_concepts()
     found: dict[str, str] = {}
-    for word in _WORD.findall(text.lower()):
+    for word in _WORD.findall(_ASPECT.sub(" ", text.lower())):
         if len(word) < 3 or word in GENERIC_WORDS:
             continue
         if word in cues.STOPWORDS and word not in ACTION_STOPWORDS:

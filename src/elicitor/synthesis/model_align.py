@@ -300,6 +300,8 @@ def aligner_for(spec: str | None) -> Aligner:
     if spec.partition(":")[0] == "offline":
         return OfflineAligner()
     max_pairs = read_max_pairs()
+    if max_pairs == 0:
+        return OfflineAligner()
     with _shared_lock:
         if spec not in _shared:
             client = getattr(load_engine(spec).analyst, "client", None)
@@ -316,6 +318,12 @@ _shared_lock = threading.Lock()
 
 def read_max_pairs() -> int:
     """Return ``ELICITOR_ALIGN_MAX_PAIRS``, the model calls one synthesis may make."""
+    from elicitor.errors import ConfigurationError
     from elicitor.settings import env_number
 
-    return int(env_number("ELICITOR_ALIGN_MAX_PAIRS", DEFAULT_MAX_PAIRS, minimum=0))
+    value = env_number("ELICITOR_ALIGN_MAX_PAIRS", DEFAULT_MAX_PAIRS, minimum=0)
+    if not float(value).is_integer():
+        raise ConfigurationError(
+            f"ELICITOR_ALIGN_MAX_PAIRS={value:g} is not a whole number; set 0 or more, or unset it"
+        )
+    return int(value)

@@ -54,11 +54,12 @@ def _md_header(view: SynthesisView) -> list[str]:
         f"# Synthesis: {syn.briefing.title}",
         "",
         f"Briefing `{syn.briefing.id}` (versions {', '.join(map(str, syn.briefing.versions))}), "
-        f"{len(syn.participants)} participants, {scope}; aligner {syn.aligner}; generated "
+        f"{_count(len(syn.participants), 'participant')}, {scope}; aligner {syn.aligner}; "
+        "generated "
         f"{syn.generated_at[:19].replace('T', ' ')} UTC.",
         "",
         f"{_count(counts['points'], 'point')}: {counts['agreements']} agreed by two or more, "
-        f"{counts['one']} from one person only; "
+        f"{counts['disputed']} disputed, {counts['one']} from one person only; "
         f"{_count(counts['disagreements'], 'disagreement')} ({counts['open']} open, "
         f"{counts['confirmed']} confirmed, {counts['resolved']} resolved).",
         "",

@@ -113,6 +113,8 @@ def _heat_rows(synthesis: Synthesis, topics: list[TopicRef]) -> list[HeatRow]:
             count = 0
             for disagreement in synthesis.disagreements:
                 topic_id = disagreement.topic_id if disagreement.topic_id in known else "other"
+                if disagreement.status == "resolved":
+                    continue
                 if topic_id == topic.id and participant.key in disagreement.participants:
                     count += 1
             counts.append(count)
@@ -126,7 +128,9 @@ def _counts(synthesis: Synthesis) -> dict[str, int]:
         "points": len(points),
         "all": sum(1 for p in points if p.coverage == "all"),
         "some": sum(1 for p in points if p.coverage == "some"),
-        "one": sum(1 for p in points if p.coverage == "one"),
+        # Agreed, disputed and single-person points partition all points.
+        "one": sum(1 for p in points if p.coverage == "one" and not p.disputed),
+        "disputed": sum(1 for p in points if p.disputed),
         "agreements": len(synthesis.agreements),
         "disagreements": len(synthesis.disagreements),
         "open": sum(1 for d in synthesis.disagreements if d.status == "open"),
