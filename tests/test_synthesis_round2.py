@@ -259,7 +259,12 @@ def test_order_question_quotes_own_words(store: Store, interviewer: Interviewer)
         interviewer, record, "Bob", ["The primary went down at 23:13. The disk filled up at 23:30."]
     )
     ann, bob = create_round2(store, "incident-review")
-    ann_question = briefing_of(store, ann).briefing.topics[0].question
+    topics = briefing_of(store, ann).briefing.topics
+    assert [t.title.split(":")[0] for t in topics] == [
+        "Difference 1, the order of events",
+        "Difference 2, a time",
+    ]
+    ann_question = topics[0].question
     bob_question = briefing_of(store, bob).briefing.topics[0].question
     assert ann_question.startswith(
         'Another participant puts "The primary went down at 23:13" before "The disk filled up '

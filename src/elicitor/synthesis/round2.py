@@ -42,6 +42,14 @@ QUOTE_CHARS = 110
 MAX_QUESTION_CHARS = 400
 NAME_CHARS = 40
 MAX_SLUG_CHARS = 64
+# What each kind of difference is about, for the second round's topic titles.
+TOPIC_WORDS = {
+    "time": "a time",
+    "number": "a value",
+    "polarity": "what happened",
+    "sequence": "the order of events",
+    "account": "what ended the impact",
+}
 TIME_PROBE = "What is that time based on: a log, a chat message, a page, or memory?"
 NUMBER_PROBE = "What is that number based on: a log, a dashboard, a message, or memory?"
 
@@ -409,10 +417,8 @@ def round2_briefing(
 
 def _topic(number: int, question: SeededQuestion) -> Topic:
     probes = {"time": [TIME_PROBE], "number": [NUMBER_PROBE]}.get(question.kind, [])
-    own = " ".join(question.own_text.split())
-    title = f"Difference {number}: {own}"
-    if len(title) > 120:
-        title = title[:119].rstrip() + "…"
+    about = TOPIC_WORDS.get(question.kind, "your account")
+    title = shorten(f"Difference {number}, {about}: {question.own_text}", 120)
     return Topic(
         id=f"{TOPIC_PREFIX}{question.key}",
         title=title,
