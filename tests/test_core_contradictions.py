@@ -152,6 +152,20 @@ NOT_CONTRADICTING = [
         "Someone said the backup had failed the night before.",
         id="general-claim-other-subject",
     ),
+    pytest.param(
+        "incident",
+        "timeline",
+        "The primary database went down at 23:10.",
+        "The disk on the primary filled up at 22:55, before the primary went down.",
+        id="times-of-two-events",
+    ),
+    pytest.param(
+        "incident",
+        "impact",
+        "We lost the primary and checkout returned 500 errors.",
+        "Checkout was down for all customers in the EU region.",
+        id="two-failure-reports",
+    ),
 ]
 
 

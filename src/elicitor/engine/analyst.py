@@ -197,8 +197,10 @@ _ACKNOWLEDGEMENT = re.compile(r"^(?:ok|okay|sure|hmm+|alright|fine|got it)(?: th
 
 
 def polarity(text: str) -> int:
-    """Return +1 or -1: each negation and each failure word flips the claim's polarity."""
-    flips = len(cues.find(cues.NEGATIONS, text)) + len(cues.find(cues.FAILURE_WORDS, text))
+    """Return +1 or -1: each negation flips the claim's polarity, and so does naming a
+    failure, once however many failure words name it ("lost the primary and returned
+    errors" reports one failure, not two that cancel)."""
+    flips = len(cues.find(cues.NEGATIONS, text)) + bool(cues.find(cues.FAILURE_WORDS, text))
     return -1 if flips % 2 else 1
 
 
@@ -455,9 +457,28 @@ def _polarity_conflict(
     return None
 
 
+def _same_event(new: Claim, old: Claim) -> bool:
+    polar = {cues.stem(w) for w in _OUTCOME_WORDS}
+    new_concepts = cues.concepts(new.text) - polar
+    old_concepts = cues.concepts(old.text) - polar
+    if new_concepts & old_concepts & cues.EVENT_CONCEPTS:
+        return True
+    nested = new_concepts <= old_concepts or old_concepts <= new_concepts
+    return nested and bool(new_concepts & old_concepts)
+
+
 def _number_conflict(new: Claim, old: Claim) -> str | None:
-    """Name a value in one claim that matches no value of the same dimension in the other."""
+    """Name a value in one claim that matches no value of the same dimension in the other.
+
+    Clock times count only when both claims are about one event: they name the same kind
+    of event (a page, a deletion, a rollback), or one claim's words contain the other's. A
+    timeline is a list of different times, so "the disk filled up at 22:55" does not
+    contradict "the primary went down at 23:10".
+    """
+    same_event = _same_event(new, old)
     for a in (q for q in new.quantities if not q.expected):
+        if a.dimension == "time_of_day" and not same_event:
+            continue
         rivals = [b for b in old.quantities if b.dimension == a.dimension and not b.expected]
         if not rivals or any(same_value(a, b) for b in rivals):
             continue

@@ -797,3 +797,10 @@ _CONCEPT_OF: dict[str, str] = {
 def concepts(text: str) -> set[str]:
     """Return content stems with synonyms folded onto one name per concept."""
     return {_CONCEPT_OF.get(s, s) for s in content_stems(text)}
+
+
+# Concepts that name an incident event (a page, a deletion, a rollback): two time-stamped
+# claims about one of these describe the same moment, whatever else they mention.
+EVENT_CONCEPTS: frozenset[str] = frozenset(
+    concepts("delete kill page rollback outage lost start backup")
+)

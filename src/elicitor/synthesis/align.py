@@ -138,9 +138,7 @@ class _Relation:
         return float((rows_a @ rows_b.T).max())
 
 
-# Concepts that name an incident event (a page, a deletion, a rollback): two time-stamped
-# claims about one of these describe the same moment, whatever else they mention.
-_EVENT_CONCEPTS = frozenset(cues.concepts("delete kill page rollback outage lost start backup"))
+_EVENT_CONCEPTS = cues.EVENT_CONCEPTS
 
 
 def _same_timed_event(a: ClaimFeatures, b: ClaimFeatures, shared: set[str]) -> bool:
