@@ -2,12 +2,13 @@
 
 Claims that share no words can still make the same point ("we lost the primary" and "db1
 went down"). The offline aligner cannot see that; a model can. Asking a model to group
-every claim at once does not scale and a small local model does it badly, so the model
-gets one small question per candidate pair instead: two statements from different
-participants that the offline rule kept apart but whose wordings are related. The pairs
-are asked most similar first, at most ``max_pairs`` of them, and a "same" answer merges
-the two points. Before them the model is asked about the least related pair; a model that
-calls that pair the same cannot tell points apart, and the offline grouping is kept.
+every claim at once does not scale, and a small local model does it badly. So the model
+gets one small question per candidate pair instead. A candidate pair is two statements
+from different participants that the offline rule kept apart but whose wordings are
+related. The pairs are asked most similar first, at most ``max_pairs`` of them, and a
+"same" answer merges the two points. Before them the model is asked about the least
+related pair. A model that calls that pair the same cannot tell points apart, so the
+offline grouping is kept.
 
 Any failure (endpoint down, invalid reply twice) stops the asking and keeps what was
 decided so far; the synthesis notes say how many pairs the model judged and whether it
@@ -81,7 +82,7 @@ class DecisionCache:
 
 @dataclass
 class ModelAlignerReport:
-    """What the model did during one ``align`` call."""
+    """Counts of the model's work during one ``align`` call, and the notes they give."""
 
     judged: int = 0
     merged: int = 0
@@ -111,7 +112,7 @@ class ModelAligner:
 
     @property
     def notes(self) -> list[str]:
-        """What the model did in the last ``align`` call, for the synthesis notes."""
+        """Return the notes on the last ``align`` call, for the synthesis."""
         return self.report.notes
 
     def align(self, claims: Sequence[ClaimFeatures]) -> list[list[int]]:

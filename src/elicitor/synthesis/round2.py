@@ -42,7 +42,7 @@ QUOTE_CHARS = 110
 MAX_QUESTION_CHARS = 400
 NAME_CHARS = 40
 MAX_SLUG_CHARS = 64
-# What each kind of difference is about, for the second round's topic titles.
+# The subject of each kind of difference, for the second round's topic titles.
 TOPIC_WORDS = {
     "time": "a time",
     "number": "a value",
@@ -333,8 +333,8 @@ def _phrase(
 def _sequence_question(disagreement: Disagreement, me: str, who: tuple[str, bool]) -> str:
     """Return the order question, each side's order in that side's own words.
 
-    A sequence disagreement's first position holds the participants whose times put its
-    first point first; each participant's two statements are stored in point order.
+    A sequence disagreement's first position contains the participants whose times put
+    its first point first. Each participant's two statements are stored in point order.
     """
     name, plural = who
     put = "put" if plural else "puts"
