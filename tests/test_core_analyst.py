@@ -146,6 +146,12 @@ def test_time_readings_differ():
     assert not same_value(only_quantity("23:00"), only_quantity("23:27"))
 
 
+def test_range_of_clock_times_read_whole():
+    found = find_quantities("from 02:00 to 03:35 UTC")
+    assert [q.text for q in found] == ["02:00", "03:35"]
+    assert all(q.unit == "hh:mm" for q in found)
+
+
 def test_range_of_minutes_is_no_clock_time():
     assert only_quantity("it took 5 to 10 minutes").dimension == "duration"
 

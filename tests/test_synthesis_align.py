@@ -281,3 +281,33 @@ def test_outage_times_compared_in_longer_claims(store: Store) -> None:
         },
     )
     assert [d.detail for d in synthesis.disagreements] == ["23:10 (P1) vs 23:40 (P2)"]
+
+
+def test_own_pages_are_different_events(store: Store) -> None:
+    synthesis = run(
+        store,
+        {"Ann": "I was paged at 02:07 UTC.", "Bob": "I was paged at 02:20 UTC."},
+    )
+    assert synthesis.disagreements == []
+
+
+def test_status_page_is_no_page(store: Store) -> None:
+    synthesis = run(
+        store,
+        {
+            "Ann": "The first page went out at 02:07 UTC.",
+            "Bob": "The status page was updated at 02:30 UTC.",
+        },
+    )
+    assert synthesis.disagreements == []
+
+
+def test_failover_times_compared(store: Store) -> None:
+    synthesis = run(
+        store,
+        {
+            "Ann": "At 02:20 UTC the failover to the secondary region was triggered.",
+            "Bob": "The failover to the secondary region was started at 02:10 UTC.",
+        },
+    )
+    assert [d.detail for d in synthesis.disagreements] == ["02:20 (P1) vs 02:10 (P2)"]

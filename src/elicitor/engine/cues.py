@@ -743,6 +743,16 @@ _WORD = re.compile(r"[a-z][a-z0-9_\-]*[a-z0-9]|[a-z]", re.IGNORECASE)
 _VERSION_TOKEN = re.compile(r"\b\d+(?:\.\d+)+\b")
 
 
+# A status page is no page (alert) to a person: "posted on the status page at 02:30" and
+# "I was paged at 02:07" are different events.
+_COMPOUND_PAGE = re.compile(r"\b(status|web|home|landing|login|error|settings)\s+page")
+
+
+def join_compounds(text: str) -> str:
+    """Return lower-case ``text`` with compounds that would mislead written as one word."""
+    return _COMPOUND_PAGE.sub(r"\1page", text.lower())
+
+
 def content_stems(text: str) -> set[str]:
     """Return rough stems of the content words: lower-cased, plural and verb endings cut.
 
@@ -750,7 +760,7 @@ def content_stems(text: str) -> set[str]:
     about the same thing.
     """
     stems: set[str] = set(_VERSION_TOKEN.findall(text))
-    for word in _WORD.findall(_normalise_quotes(text).lower()):
+    for word in _WORD.findall(join_compounds(_normalise_quotes(text).lower())):
         if word in STOPWORDS or len(word) < 3:
             continue
         stems.add(stem(word))
@@ -775,7 +785,7 @@ def stem(word: str) -> str:
 CONCEPTS: tuple[frozenset[str], ...] = (
     frozenset({"delete", "wipe", "erase", "remove", "rm", "drop", "purge"}),
     frozenset({"kill", "disable", "shut", "stop", "turn"}),
-    frozenset({"page", "alert", "notify", "notification", "alarm"}),
+    frozenset({"page", "paged", "paging", "alert", "notify", "notification", "alarm"}),
     frozenset({"rollback", "revert", "roll", "undo"}),
     frozenset({"setting", "preference", "option", "config", "configuration", "plist"}),
     frozenset({"backup", "snapshot", "dump"}),
@@ -801,6 +811,8 @@ def concepts(text: str) -> set[str]:
 
 # Concepts that name an incident event (a page, a deletion, a rollback): two time-stamped
 # claims about one of these describe the same moment, whatever else they mention.
+# "start" is left out: "the problem began at 02:00" and "we started the failover at 02:10"
+# share it and are different events.
 EVENT_CONCEPTS: frozenset[str] = frozenset(
-    concepts("delete kill page rollback outage lost start backup")
+    concepts("delete kill page rollback outage lost backup failover restart restore")
 )

@@ -115,7 +115,8 @@ _TIME_OF_DAY = re.compile(
     re.IGNORECASE,
 )
 _PAST_TO = re.compile(
-    r"\b(\d{1,2}|quarter|half)\s+(past|to|after)\s+(?:(\d{1,2})\b(?:\s*(a\.?m\.?|p\.?m\.?))?"
+    r"(?<![\d:.])\b(\d{1,2}|quarter|half)\s+(past|to|after)\s+"
+    r"(?:(\d{1,2})\b(?![:.]\d)(?:\s*(a\.?m\.?|p\.?m\.?))?"
     r"|(midnight|noon|midday)\b)(?!\s*(?:%|percent|\w+s\b))",
     re.IGNORECASE,
 )
@@ -298,7 +299,9 @@ def _find_times(converted: str, add: object) -> None:
         minutes = _clock_minutes(hour, minute, meridiem)
         if minutes is None:
             continue
-        unit = "hh:mm" if meridiem or hour > 12 or hour == 0 else _TWELVE_HOUR
+        # "02:07" with its leading zero is written on a 24-hour clock.
+        zero_padded = match.group(1) is not None and match.group(1).startswith("0")
+        unit = "hh:mm" if meridiem or hour > 12 or hour == 0 or zero_padded else _TWELVE_HOUR
         add(
             match,
             Quantity(

@@ -109,6 +109,8 @@ class _Relation:
         shared = a.subjects.keys() & b.subjects.keys()
         if not shared:
             return False
+        if _personal_times(a, b):
+            return False
         only_a = [word for concept, word in a.subjects.items() if concept not in shared]
         only_b = [word for concept, word in b.subjects.items() if concept not in shared]
         rivals = bool(only_a and only_b) and self.rivalry(only_a, only_b) >= RIVAL_WORD_SIMILARITY
@@ -158,6 +160,14 @@ def _same_timed_event(a: ClaimFeatures, b: ClaimFeatures, shared: set[str]) -> b
     # and "we lost the primary and checkout failed" share a subject, not an event.
     nested = a.subjects.keys() <= b.subjects.keys() or b.subjects.keys() <= a.subjects.keys()
     return nested and _reports_failure(a) and _reports_failure(b)
+
+
+def _personal_times(a: ClaimFeatures, b: ClaimFeatures) -> bool:
+    """Tell whether two participants put times on their own experiences: "I was paged at
+    02:07" and "I was paged at 02:20" are two pages, one to each person."""
+    if a.participant == b.participant or not (a.personal or b.personal):
+        return False
+    return bool(a.values("time_of_day") and b.values("time_of_day"))
 
 
 def _timed_events_differ(a: ClaimFeatures, b: ClaimFeatures, shared: set[str]) -> bool:

@@ -30,6 +30,14 @@ _NOT_ONLY = re.compile(r"\bnot only\b", re.IGNORECASE)
 _ASPECT = re.compile(r"\b(?:start(?:s|ed|ing)?|beg(?:an|in|ins|un))\s+(?=\w+ing\b)")
 # "failing over to the replica" names the failover, not a failure.
 _FAIL_OVER = re.compile(r"\bfail(?:s|ed|ing)?[ -]over\b", re.IGNORECASE)
+# "I was paged at 02:07", "I joined the bridge at 02:25": the speaker's own experience, a
+# different event for each participant. "I remember the page at 7" is no such claim.
+_PERSONAL = re.compile(
+    r"^\W*(?:(?:and|then|so|later|afterwards),?\s+)?i\s+(?!(?:think|believe|guess|assume|"
+    r"suppose|remember|recall|reckon|feel|heard|read|am sure|am certain|'m sure|'m certain|"
+    r"was told|don't know|do not know)\b)[a-z']+",
+    re.IGNORECASE,
+)
 # Words that restrict a statement to some cases; such a claim is not the opposite of a
 # general one ("it only failed on db1" does not deny "it worked").
 SCOPING_WORDS: tuple[str, ...] = (
@@ -97,7 +105,7 @@ def subject_words(text: str) -> dict[str, str]:
     """Return the subject concepts of ``text``, each with the first word that named it."""
     polar = _polar_concepts()
     found: dict[str, str] = {}
-    for word in _WORD.findall(_ASPECT.sub(" ", text.lower())):
+    for word in _WORD.findall(_ASPECT.sub(" ", cues.join_compounds(text))):
         if len(word) < 3 or word in GENERIC_WORDS:
             continue
         if word in cues.STOPWORDS and word not in ACTION_STOPWORDS:
@@ -186,6 +194,8 @@ class ClaimFeatures:
     outcome: bool
     remedies: frozenset[str] = frozenset()
     ends_impact: bool = False
+    # The speaker's own experience ("I was paged at 02:07"), see ``_PERSONAL``.
+    personal: bool = False
 
     @property
     def text(self) -> str:
@@ -216,6 +226,7 @@ def claim_features(
         outcome=states_outcome(claim.text),
         remedies=remedies_named(claim.text),
         ends_impact=names_ending(claim.text),
+        personal=bool(_PERSONAL.match(claim.text)),
     )
 
 

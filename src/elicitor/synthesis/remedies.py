@@ -43,9 +43,16 @@ REMEDIES: dict[str, tuple[str, ...]] = {
     ),
     "a failover": ("failed over", "failover", "promoted the replica", "promoted the standby"),
     "a restore": ("restored", "restore used", "restore from", "restoring"),
-    "a restart": ("restarted", "rebooted", "bounced"),
+    "a restart": ("restarted", "restarting", "rebooted", "rebooting", "bounced"),
     "more capacity": ("scaled up", "added capacity", "raised capacity", "more capacity"),
-    "a fix": ("hotfix", "patched", "deployed a fix", "shipped a fix"),
+    "a fix": (
+        "hotfix",
+        "patched",
+        "deployed a fix",
+        "shipped a fix",
+        "renewed",
+        "rotated",
+    ),
 }
 ENDING_CUES: tuple[str, ...] = (
     "after which",
@@ -68,6 +75,7 @@ ENDING_CUES: tuple[str, ...] = (
     "ended the outage",
     "ended the incident",
     "ended the impact",
+    "errors stopped",
     "brought it back",
     "brought the site back",
 )
