@@ -181,8 +181,23 @@ def test_dont_know_leaves_open(
 ) -> None:
     ann, _bob = create_round2(store, "incident-review")
     answer_round2(interviewer, briefing_of(store, ann), "Ann", DONT_KNOW)
-    assert only_disagreement(store).status == "open"
-    assert only_disagreement(store).followups == []
+    disagreement = only_disagreement(store)
+    assert disagreement.status == "open"
+    assert [(f.participant, f.answer, f.outcome) for f in disagreement.followups] == [
+        ("P1", DONT_KNOW, "unclear")
+    ]
+    assert "did not settle" in (disagreement.resolution or "")
+
+
+def test_answered_participant_not_asked_again(
+    store: Store, interviewer: Interviewer, sessions: dict[str, str]
+) -> None:
+    ann, _bob = create_round2(store, "incident-review")
+    answer_round2(interviewer, briefing_of(store, ann), "Ann", "I'm sure it was 23:40.")
+    again = create_round2(store, "incident-review")
+    assert [i.participant for i in again] == ["P2"]
+    # Ann has nothing left to answer, so her link (never used here) is revoked.
+    assert WebStore(store).get_link(ann.link_id).status() == "revoked"
 
 
 def test_followup_session_listed(

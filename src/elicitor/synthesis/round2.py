@@ -182,13 +182,19 @@ def _collect_answers(
 
 
 def _topic_answers(state: SessionState, topic: Topic) -> list[dict[str, object]]:
-    """Return the answers to the topic's own questions that still have an active claim.
+    """Return the answers to the topic's own questions, withdrawn ones left out.
 
     The topic's own questions are its seeded question (also the opening question for the
     first topic) and its probes. Answers to follow-ups are left out because the analyst may
     file a follow-up under another topic. An answer whose claims the participant all
-    rejected at review is withdrawn.
+    rejected at review is withdrawn. An answer to the seeded question that gave no claim
+    ("I don't know") is kept, so the synthesis shows it.
     """
+    seeded = {
+        q["seq"]
+        for q in state.questions
+        if q["kind"] == "question" and q["text"].strip() == topic.question.strip()
+    }
     asked = {
         q["seq"]
         for q in state.questions
@@ -199,7 +205,15 @@ def _topic_answers(state: SessionState, topic: Topic) -> list[dict[str, object]]
         )
     }
     kept_seqs = {claim.answer_seq for claim in state.active_claims()}
-    return [a for a in state.answers if a["question_seq"] in asked and a["seq"] in kept_seqs]
+    claimed_seqs = {claim.answer_seq for claim in state.claims.values()}
+    return [
+        a
+        for a in state.answers
+        if a["question_seq"] in asked
+        and (
+            a["seq"] in kept_seqs or (a["question_seq"] in seeded and a["seq"] not in claimed_seqs)
+        )
+    ]
 
 
 def classify_answer(
@@ -250,10 +264,18 @@ def judge_followups(
     if "maintains" in by_outcome:
         who = by_outcome["maintains"]
         stand = "stands by their account" if len(who) == 1 else "stand by their accounts"
-        waiting = sorted(set(involved) - set(who))
+        unsettled = sorted(
+            set(by_outcome.get("unclear", []) + by_outcome.get("revised", [])) - set(who)
+        )
+        waiting = sorted(set(involved) - set(who) - set(unsettled))
+        if not unsettled and not waiting:
+            return "confirmed", f"{_names(who)} {stand}"
+        parts = [f"{_names(who)} {stand}"]
+        if unsettled:
+            parts.append(f"{_names(unsettled)}: the answer did not settle it, read it")
         if waiting:
-            return "open", f"{_names(who)} {stand}; waiting for {_names(waiting)}"
-        return "confirmed", f"{_names(who)} {stand}"
+            parts.append(f"waiting for {_names(waiting)}")
+        return "open", "; ".join(parts)
     if "revised" in by_outcome:
         return "open", f"{_names(by_outcome['revised'])}: new value given; read the answer"
     return "open", "the second-round answer did not settle it; read the answer"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from elicitor.briefing.model import Briefing
-from elicitor.store.store import BriefingRecord, Store
+from elicitor.store.store import Store
 from elicitor.store.web_store import WebStore
 from elicitor.synthesis.align import Aligner
 from elicitor.synthesis.build import SynthesisOptions, synthesize
@@ -24,6 +24,7 @@ from elicitor.synthesis.round2 import (
     followup_key,
     read_followups,
     round2_briefing,
+    round2_slug,
     seeded_question,
     source_session,
 )
@@ -96,7 +97,11 @@ def plan_round2(synthesis: Synthesis, *, names: bool) -> dict[str, list[SeededQu
     for disagreement in synthesis.disagreements:
         if disagreement.status != "open":
             continue
+        answered = {f.participant for f in disagreement.followups if f.outcome != "unclear"}
         for participant in disagreement.participants:
+            if participant in answered:
+                # Their answer stands; the disagreement waits for the others.
+                continue
             own = [
                 s
                 for position in disagreement.positions
@@ -140,6 +145,7 @@ def create_round2(
     for participant in synthesis.participants:
         questions = plan.get(participant.key)
         if not questions:
+            _retire_older_links(store, web_store, round2_slug(versions.slug), None, participant)
             continue
         briefing = round2_briefing(
             versions.latest.briefing,
@@ -180,7 +186,7 @@ def _invite(
             record.pk, kind="personal", label=label, expires_at=expires_at
         )
         status = "created"
-        replaced = _retire_older_links(store, web_store, record, participant.session_id)
+        replaced = _retire_older_links(store, web_store, record.slug, record.pk, participant)
     return Invite(
         participant=participant.key,
         label=label,
@@ -196,15 +202,17 @@ def _invite(
 
 
 def _retire_older_links(
-    store: Store, web_store: WebStore, current: BriefingRecord, source_session_id: str
+    store: Store, web_store: WebStore, slug: str, keep_pk: int | None, participant: Participant
 ) -> int:
-    """Revoke the participant's links to earlier second-round briefings that ask about
-    disagreements as they stood then; a link whose session was signed off is kept."""
+    """Revoke the participant's links to second-round briefings other than ``keep_pk``:
+    they ask about disagreements as they stood then. A link whose session was signed off
+    is kept."""
+    source_session_id = participant.session_id
     older = [
         record.pk
         for record in store.list_briefings()
-        if record.slug == current.slug
-        and record.pk != current.pk
+        if record.slug == slug
+        and record.pk != keep_pk
         and source_session(record.briefing) == source_session_id
     ]
     if not older:
