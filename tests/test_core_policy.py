@@ -177,6 +177,18 @@ def test_required_topic_opened(briefing):
     assert move.topic_id in required_ids(briefing)
 
 
+def test_no_follow_ups_when_briefing_turns_them_off(briefing):
+    quiet = briefing.model_copy(update={"follow_ups": False})
+    log = SessionLog(quiet)
+    log.open()
+    log.reply("The export sometimes fails.")
+
+    move = Policy().next_move(quiet, log.state)
+
+    assert move.name == "open_topic"
+    assert Policy().next_move(briefing, log.state).name == "pin_down"
+
+
 # -- the stop rule --------------------------------------------------------------------------
 
 

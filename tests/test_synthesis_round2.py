@@ -247,9 +247,11 @@ def test_round2_asks_every_difference(store: Store, interviewer: Interviewer) ->
     derived = briefing_of(store, bob)
     session_id, prompt = interviewer.start(derived, participant="Bob")
     asked = []
+    moves = set()
     for _ in range(30):
         if prompt.kind == "review":
             break
+        moves.add(prompt.move)
         if prompt.move in ("opening", "open_topic"):
             asked.append(prompt.text)
             reply = f"I am sure about answer {len(asked)}."
@@ -259,6 +261,7 @@ def test_round2_asks_every_difference(store: Store, interviewer: Interviewer) ->
     topics = [t.question for t in derived.briefing.topics]
     assert len(topics) == 3
     assert asked == topics
+    assert moves <= {"opening", "open_topic", "probe"}
     state = interviewer.load(session_id).state
     by_topic = {c.text: c.topic_id for c in state.active_claims()}
     for number, topic in enumerate(derived.briefing.topics, start=1):

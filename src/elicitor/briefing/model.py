@@ -92,6 +92,13 @@ class Briefing(BaseModel):
         default=None,
         description="Backend as 'provider:model', e.g. 'offline'. Empty means the server default.",
     )
+    follow_ups: bool = Field(
+        default=True,
+        description="Ask follow-up questions on the participant's own statements (vague words, "
+        "missing numbers, assumptions, reasons). False asks only the topic questions, each "
+        "followed by its probes when it got an answer, as the second round of a synthesis "
+        "does.",
+    )
 
     @field_validator("id")
     @classmethod

@@ -146,7 +146,7 @@ class Policy:
         )
 
     def _follow_up(self, briefing: Briefing, state: SessionState) -> Move | None:
-        if _follow_ups_in_a_row(state) >= MAX_FOLLOW_UPS_IN_A_ROW:
+        if not briefing.follow_ups or _follow_ups_in_a_row(state) >= MAX_FOLLOW_UPS_IN_A_ROW:
             return None
         last = state.last_answer()
         if last is None:
@@ -163,6 +163,10 @@ class Policy:
             return None
         if topic.id not in _asked_topics(state):
             # A follow-up touched this topic; its own opening question comes first.
+            return None
+        if not briefing.follow_ups and _last_answer_unknown(state):
+            # Without follow-ups the probes refine an answer ("What is that time based
+            # on?"), which makes no sense after "I don't know".
             return None
         return _next_probe(state, topic)
 
@@ -191,6 +195,9 @@ class Policy:
         return None
 
     def _remaining_probes(self, briefing: Briefing, state: SessionState) -> Move | None:
+        if not briefing.follow_ups:
+            # Without follow-ups a probe only comes right after its topic's answer.
+            return None
         for topic in sorted(briefing.topics, key=lambda t: not t.required):
             move = _next_probe(state, topic)
             if move is not None:
@@ -198,6 +205,8 @@ class Policy:
         return None
 
     def _older_follow_ups(self, briefing: Briefing, state: SessionState) -> Move | None:
+        if not briefing.follow_ups:
+            return None
         return _first_follow_up(briefing, state, state.active_claims())
 
 
@@ -507,6 +516,11 @@ def _probes_this_visit(state: SessionState, topic_id: str) -> int:
         if question["move"] == "probe":
             count += 1
     return count
+
+
+def _last_answer_unknown(state: SessionState) -> bool:
+    last = state.last_answer()
+    return last is not None and any(u.get("answer_seq") == last["seq"] for u in state.unknowns)
 
 
 def _dont_knows_in_topic(state: SessionState, topic_id: str) -> int:

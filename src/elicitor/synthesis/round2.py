@@ -434,6 +434,7 @@ def round2_briefing(
         language=source.language,
         private_notes=notes,
         engine=source.engine,
+        follow_ups=False,
     )
 
 
