@@ -43,6 +43,8 @@ def list_stored(app: Any) -> None:
     for slug, versions in by_slug.items():
         pks = [r.pk for r in versions]
         label = ", ".join(f"v{r.version} ({r.pk})" for r in versions)
+        if len(label) > 18:
+            label = f"v{versions[0].version}-v{versions[-1].version} ({pks[0]}-{pks[-1]})"
         click.echo(
             f"{slug:28} {label:18} {sum(started[pk] for pk in pks):>8} "
             f"{sum(signed[pk] for pk in pks):>6}  {versions[-1].briefing.title}"
