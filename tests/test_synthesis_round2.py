@@ -330,3 +330,18 @@ def test_signed_old_link_not_revoked(
     second = {i.participant: i for i in create_round2(store, "incident-review")}
     assert second["P1"].replaced_links == 0
     assert WebStore(store).get_link(first_ann.link_id).status() == "active"
+
+
+def test_concession_reopened_by_new_participant(
+    store: Store, interviewer: Interviewer, sessions: dict[str, str]
+) -> None:
+    _ann, bob = create_round2(store, "incident-review")
+    answer_round2(interviewer, briefing_of(store, bob), "Bob", "It was 23:40, I mixed it up.")
+    assert only_disagreement(store).status == "resolved"
+    # Dee joins with Bob's old time: the disagreement is open again.
+    interview(interviewer, store.list_briefings()[0], "Dee", [BOB])
+    disagreement = only_disagreement(store)
+    assert disagreement.status == "open"
+    assert (
+        disagreement.resolution == "P2 now agrees with the other account; P1 and P4 still disagree"
+    )

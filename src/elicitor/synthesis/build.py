@@ -262,7 +262,8 @@ def _disagreement(
 ) -> Disagreement:
     first_point = members[item.points[0]]
     answers = _followups(item, followups)
-    status, resolution = judge_followups(answers, item.participants)
+    sides = [{s.participant for s in group} for _, group in item.positions]
+    status, resolution = judge_followups(answers, item.participants, sides)
     return Disagreement(
         id=f"d{number}",
         kind=item.kind,  # type: ignore[arg-type]

@@ -241,12 +241,16 @@ def classify_answer(
 
 
 def judge_followups(
-    followups: list[FollowUp], involved: Iterable[str] = ()
+    followups: list[FollowUp],
+    involved: Iterable[str] = (),
+    sides: Iterable[Iterable[str]] = (),
 ) -> tuple[str, str | None]:
     """Return a disagreement's status and resolution from its second-round answers.
 
-    One concession or "different events" resolves it. It is confirmed only when every
-    participant in ``involved`` stands by their account; until then it stays open.
+    "Different events" resolves it. A concession resolves it when everyone left on the
+    other sides of ``sides`` (participants per position) agrees: a participant who joined
+    a conceded side later keeps it open. It is confirmed only when every participant in
+    ``involved`` stands by their account; until then it stays open.
     """
     if not followups:
         return "open", None
@@ -258,27 +262,47 @@ def judge_followups(
     if "different_events" in by_outcome:
         return "resolved", f"{_names(by_outcome['different_events'])}: these were different events"
     if "concedes" in by_outcome:
-        who = by_outcome["concedes"]
-        verb = "agrees" if len(who) == 1 else "agree"
-        return "resolved", f"{_names(who)} now {verb} with the other account"
+        return _after_concession(by_outcome, sides)
     if "maintains" in by_outcome:
-        who = by_outcome["maintains"]
-        stand = "stands by their account" if len(who) == 1 else "stand by their accounts"
-        unsettled = sorted(
-            set(by_outcome.get("unclear", []) + by_outcome.get("revised", [])) - set(who)
-        )
-        waiting = sorted(set(involved) - set(who) - set(unsettled))
-        if not unsettled and not waiting:
-            return "confirmed", f"{_names(who)} {stand}"
-        parts = [f"{_names(who)} {stand}"]
-        if unsettled:
-            parts.append(f"{_names(unsettled)}: the answer did not settle it, read it")
-        if waiting:
-            parts.append(f"waiting for {_names(waiting)}")
-        return "open", "; ".join(parts)
+        return _after_maintaining(by_outcome, involved)
     if "revised" in by_outcome:
         return "open", f"{_names(by_outcome['revised'])}: new value given; read the answer"
     return "open", "the second-round answer did not settle it; read the answer"
+
+
+def _after_concession(
+    by_outcome: dict[str, list[str]], sides: Iterable[Iterable[str]]
+) -> tuple[str, str]:
+    who = by_outcome["concedes"]
+    verb = "agrees" if len(who) == 1 else "agree"
+    conceded = f"{_names(who)} now {verb} with the other account"
+    holding = [set(side) - set(who) for side in sides]
+    holding = [side for side in holding if side]
+    if len(holding) <= 1:
+        return "resolved", conceded
+    others = sorted(set().union(*holding))
+    if not set(others) - set(by_outcome.get("maintains", [])):
+        return "confirmed", f"{conceded}; {_names(others)} stand by their accounts"
+    return "open", f"{conceded}; {_names(others)} still disagree"
+
+
+def _after_maintaining(
+    by_outcome: dict[str, list[str]], involved: Iterable[str]
+) -> tuple[str, str]:
+    who = by_outcome["maintains"]
+    stand = "stands by their account" if len(who) == 1 else "stand by their accounts"
+    unsettled = sorted(
+        set(by_outcome.get("unclear", []) + by_outcome.get("revised", [])) - set(who)
+    )
+    waiting = sorted(set(involved) - set(who) - set(unsettled))
+    if not unsettled and not waiting:
+        return "confirmed", f"{_names(who)} {stand}"
+    parts = [f"{_names(who)} {stand}"]
+    if unsettled:
+        parts.append(f"{_names(unsettled)}: the answer did not settle it, read it")
+    if waiting:
+        parts.append(f"waiting for {_names(waiting)}")
+    return "open", "; ".join(parts)
 
 
 def _names(keys: list[str]) -> str:
