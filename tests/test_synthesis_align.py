@@ -311,3 +311,27 @@ def test_failover_times_compared(store: Store) -> None:
         },
     )
     assert [d.detail for d in synthesis.disagreements] == ["02:20 (P1) vs 02:10 (P2)"]
+
+
+def test_main_clauses_affirm_and_deny(store: Store) -> None:
+    synthesis = run(
+        store,
+        {
+            "Ann": "The failover worked and traffic moved to the secondary region.",
+            "Bob": "The failover did not work because the secondary had the same certificate.",
+        },
+    )
+    assert [d.kind for d in synthesis.disagreements] == ["polarity"]
+    positions = {p.value: p.participants for p in synthesis.disagreements[0].positions}
+    assert positions == {"affirms": ["P1"], "denies": ["P2"]}
+
+
+def test_main_clauses_about_other_things(store: Store) -> None:
+    synthesis = run(
+        store,
+        {
+            "Ann": "The failover worked and traffic moved to the secondary region.",
+            "Bob": "The backup restore of the billing database did not work, so we waited.",
+        },
+    )
+    assert synthesis.disagreements == []

@@ -17,7 +17,12 @@ import numpy as np
 from elicitor.engine.embedding import default_embedder
 from elicitor.session.events import utc_now
 from elicitor.synthesis.align import Aligner, OfflineAligner
-from elicitor.synthesis.conflicts import Found, account_disagreement, point_disagreements
+from elicitor.synthesis.conflicts import (
+    Found,
+    account_disagreement,
+    head_polarity_disagreements,
+    point_disagreements,
+)
 from elicitor.synthesis.features import ClaimFeatures, claim_features, format_value
 from elicitor.synthesis.inputs import BriefingVersions, SessionInput
 from elicitor.synthesis.model import (
@@ -228,7 +233,11 @@ def _masked_vector(text: str) -> np.ndarray:
 
 
 def _similarity(a: ClaimFeatures, b: ClaimFeatures) -> float:
-    return float(_masked_vector(a.masked or a.text) @ _masked_vector(b.masked or b.text))
+    return _text_similarity(a.masked or a.text, b.masked or b.text)
+
+
+def _text_similarity(a: str, b: str) -> float:
+    return float(_masked_vector(a) @ _masked_vector(b))
 
 
 def _disagreements(
@@ -237,6 +246,8 @@ def _disagreements(
     found: list[Found] = []
     for position, group in enumerate(members):
         found.extend(point_disagreements(position, group, _similarity))
+    polar_points = {item.points[0] for item in found if item.kind == "polarity"}
+    found.extend(head_polarity_disagreements(members, _text_similarity, polar_points))
     account = account_disagreement(members)
     if account is not None:
         found.append(account)

@@ -1,19 +1,27 @@
 """Find disagreements between participants inside aligned points.
 
 Three kinds are found here: different values for one quantity (clock times compared within
-five minutes with the 12-hour ambiguity handled, units normalised), opposite polarity, and
-different accounts of the remedy that ended the impact (see ``remedies.py``). Disagreements
+five minutes with the 12-hour ambiguity handled, units normalised), opposite polarity (of
+whole claims in one point, or of their main clauses across points), and different
+accounts of the remedy that ended the impact (see ``remedies.py``). Disagreements
 about order come from the timeline (see ``timeline.py``). Claims of one participant never
 disagree with each other here: the interview already raised those.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from elicitor.engine.quantities import same_value
-from elicitor.synthesis.features import ClaimFeatures, format_value
+from elicitor.synthesis.features import (
+    ClaimFeatures,
+    claim_polarity,
+    format_value,
+    states_outcome,
+    subject_words,
+)
 
 # Masked wordings must be this close for opposite polarity to count as a disagreement:
 # "the failover worked" / "the failover did not work" score 0.88, while two claims that
@@ -226,3 +234,71 @@ def account_disagreement(members: Sequence[Sequence[ClaimFeatures]]) -> Found | 
     )
     points = sorted(set().union(*(side[2] for side in chosen)))
     return Found("account", points, detail, positions)
+
+
+# A claim's main clause ends where a reason, a consequence or a second clause starts.
+_CLAUSE_END = re.compile(
+    r"\s+(?:because|and|but|so|after which|since|while|although|which)\s+|[,;:(]",
+    re.IGNORECASE,
+)
+HEAD_MIN_SIMILARITY = 0.6
+
+
+@dataclass
+class _Head:
+    item: ClaimFeatures
+    point: int
+    subjects: frozenset[str]
+    polarity: int
+    text: str
+
+
+def head_polarity_disagreements(
+    members: Sequence[Sequence[ClaimFeatures]],
+    similarity: Callable[[str, str], float],
+    done: set[int],
+) -> list[Found]:
+    """Return disagreements where one participant's main clause affirms what another's
+    denies: "The failover worked and traffic moved" against "The failover did not work
+    because ...". Long claims rarely align whole, but their main clauses do.
+
+    Only main clauses that judge an outcome (worked, failed) take part. Their subject
+    words must mostly coincide and their wordings be close. Points in ``done`` already
+    have a polarity disagreement.
+    """
+    heads = [
+        head
+        for point, group in enumerate(members)
+        for item in group
+        if (head := _head(item, point)) is not None
+    ]
+    found: list[Found] = []
+    seen: set[tuple[int, int]] = set()
+    for first, a in enumerate(heads):
+        for b in heads[first + 1 :]:
+            if a.item.participant == b.item.participant or a.polarity == b.polarity:
+                continue
+            if a.point == b.point and a.point in done:
+                continue
+            union = a.subjects | b.subjects
+            if len(a.subjects & b.subjects) < POLARITY_MIN_OVERLAP * len(union):
+                continue
+            pair = (min(a.point, b.point), max(a.point, b.point))
+            if pair in seen or similarity(a.text, b.text) < HEAD_MIN_SIMILARITY:
+                continue
+            seen.add(pair)
+            affirm, deny = (a, b) if a.polarity > 0 else (b, a)
+            positions = [("affirms", [affirm.item]), ("denies", [deny.item])]
+            detail = f"{affirm.item.participant} affirms what {deny.item.participant} denies"
+            found.append(Found("polarity", sorted(set(pair)), detail, positions))
+    return found
+
+
+def _head(item: ClaimFeatures, point: int) -> _Head | None:
+    text = _CLAUSE_END.split(item.text, maxsplit=1)[0].strip()
+    if not text or item.scoped or not states_outcome(text):
+        return None
+    subjects = frozenset(subject_words(text))
+    if not subjects:
+        return None
+    return _Head(item, point, subjects, claim_polarity(text), text)
