@@ -335,3 +335,47 @@ def test_main_clauses_about_other_things(store: Store) -> None:
         },
     )
     assert synthesis.disagreements == []
+
+
+def test_own_experiences_not_affirmed_and_denied(store: Store) -> None:
+    synthesis = run(
+        store, {"Ann": "I was paged at 23:12 UTC.", "Bob": "I did not get a page at all."}
+    )
+    assert synthesis.disagreements == []
+
+
+def test_filled_up_is_no_success(store: Store) -> None:
+    synthesis = run(
+        store,
+        {
+            "Ann": "The primary database went down at 23:10 because its data disk filled up.",
+            "Bob": "The data disk on the primary database filled up.",
+        },
+    )
+    assert [d.kind for d in synthesis.disagreements] == []
+
+
+def test_time_belongs_to_its_clause(store: Store) -> None:
+    synthesis = run(
+        store,
+        {
+            "Ann": "At 23:45 we rolled the deploy back, after which errors stopped.",
+            "Bob": "The primary went down at 23:10 and payments failed until we rolled back.",
+        },
+    )
+    assert "time" not in [d.kind for d in synthesis.disagreements]
+
+
+def test_compound_claim_meets_other_outage_account(store: Store) -> None:
+    synthesis = run(
+        store,
+        {
+            "Ann": "The primary database went down at 23:10 UTC because its data disk filled up.",
+            "Bob": (
+                "The data disk on the primary database filled up. "
+                "We lost the primary around twenty to midnight. "
+                "The disk crossed 95 percent at about 23:05, and the primary went down at 23:40."
+            ),
+        },
+    )
+    assert "23:10 (P1) vs 23:40 (P2)" in [d.detail for d in synthesis.disagreements]

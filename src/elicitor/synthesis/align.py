@@ -100,8 +100,15 @@ class _Relation:
         related = []
         for i, j in pairs:
             similarity = float(self.vectors[i] @ self.vectors[j])
-            if self.same_subject(self.claims[i], self.claims[j], similarity):
-                related.append((similarity, i, j))
+            a, b = self.claims[i], self.claims[j]
+            if self.same_subject(a, b, similarity):
+                # Two times on one event are the strongest evidence, and a synthesis is
+                # about what different people said, so such pairs link first: a compound
+                # claim ("went down at 23:10 because the disk filled up") then meets the
+                # other person's account of the outage, not of the disk.
+                timed = _same_timed_event(a, b, a.subjects.keys() & b.subjects.keys())
+                across = a.participant != b.participant
+                related.append((similarity + timed * 1.0 + across * 0.5, i, j))
         related.sort(key=lambda item: (-item[0], item[1], item[2]))
         return related
 
@@ -110,6 +117,10 @@ class _Relation:
         if not shared:
             return False
         if _personal_times(a, b):
+            return False
+        if a.timed and b.timed and not a.timed & b.timed:
+            # Their times belong to clauses about different things ("rolled back at
+            # 23:45" and "went down at ten past eleven and failed until we rolled back").
             return False
         only_a = [word for concept, word in a.subjects.items() if concept not in shared]
         only_b = [word for concept, word in b.subjects.items() if concept not in shared]

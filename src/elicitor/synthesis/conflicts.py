@@ -133,6 +133,7 @@ def polarity_disagreement(
         for a in affirm
         for b in deny
         if a.participant != b.participant
+        and not (a.personal or b.personal)
         and a.outcome == b.outcome
         and not _values_agree(a, b)
         and _tight(a, b, similarity)
@@ -197,25 +198,35 @@ def account_disagreement(members: Sequence[Sequence[ClaimFeatures]]) -> Found | 
 
     A point takes part when one of its claims names a remedy and an ending. Every claim of
     such a point that names a remedy is an account, even when two accounts share a point: a
-    model aligner may put "we rolled it back" and "we killed the rules" together. Accounts
-    naming a common remedy form one side. Two sides disagree when each has a participant
-    the other lacks.
+    model aligner may put "we rolled it back" and "we killed the rules" together. So is a
+    claim elsewhere in which the same participant names only remedies of their accounts
+    ("we rolled the deploy back"), but not "the rollback worked; the failover did not".
+    Accounts naming a common remedy form one side. Two sides disagree when each has a
+    participant the other lacks.
     """
-    sides: list[tuple[set[str], list[ClaimFeatures], set[int]]] = []
+    accounts: list[tuple[int, ClaimFeatures]] = []
     for point, group in enumerate(members):
-        if not any(item.remedies and item.ends_impact for item in group):
-            continue
+        if any(item.remedies and item.ends_impact for item in group):
+            accounts.extend((point, item) for item in group if item.remedies)
+    named: dict[str, set[str]] = {}
+    for _, item in accounts:
+        named.setdefault(item.participant, set()).update(item.remedies)
+    counted = {id(item) for _, item in accounts}
+    for point, group in enumerate(members):
         for item in group:
-            if not item.remedies:
-                continue
-            joined = [side for side in sides if side[0] & item.remedies]
-            remedies, carriers, points = set(item.remedies), [item], {point}
-            for side in joined:
-                remedies |= side[0]
-                carriers = side[1] + carriers
-                points |= side[2]
-                sides.remove(side)
-            sides.append((remedies, carriers, points))
+            own = named.get(item.participant, set())
+            if id(item) not in counted and item.remedies and item.remedies <= own:
+                accounts.append((point, item))
+    sides: list[tuple[set[str], list[ClaimFeatures], set[int]]] = []
+    for point, item in accounts:
+        joined = [side for side in sides if side[0] & item.remedies]
+        remedies, carriers, points = set(item.remedies), [item], {point}
+        for side in joined:
+            remedies |= side[0]
+            carriers = side[1] + carriers
+            points |= side[2]
+            sides.remove(side)
+        sides.append((remedies, carriers, points))
     people = [{item.participant for item in carriers} for _, carriers, _ in sides]
     rivals = {
         index
@@ -277,6 +288,9 @@ def head_polarity_disagreements(
     for first, a in enumerate(heads):
         for b in heads[first + 1 :]:
             if a.item.participant == b.item.participant or a.polarity == b.polarity:
+                continue
+            if a.item.personal or b.item.personal:
+                # "I was paged" and "I did not get a page" are both true of two people.
                 continue
             if a.point == b.point and a.point in done:
                 continue

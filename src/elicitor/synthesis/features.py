@@ -25,6 +25,10 @@ _DIGITS = re.compile(r"\b\d[\d:.,]*")
 # "not alerted until 6:45" places an event in time; it denies nothing.
 _NOT_UNTIL = re.compile(r"(?:\bnot|n't)\b(?=(?:\s+\S+){0,4}?\s+until\b)", re.IGNORECASE)
 _NOT_ONLY = re.compile(r"\bnot only\b", re.IGNORECASE)
+_PHRASAL_UP = re.compile(
+    r"\b(?!(?:is|was|are|were|be|been|being|back|stayed|stays|stay)\b)([a-z']+)\s+up\b",
+    re.IGNORECASE,
+)
 # "started returning errors" says when something began, not that an event named "start"
 # happened, so the aspect verb is no subject word.
 _ASPECT = re.compile(r"\b(?:start(?:s|ed|ing)?|beg(?:an|in|ins|un))\s+(?=\w+ing\b)")
@@ -58,7 +62,7 @@ _GENERIC_TEXT = (
     "remember recall think believe quote say said told tell got get gets happen "
     "happened happens went came around about approximately roughly exactly right utc "
     "gmt pst pdt est edt cet cest bst clock o'clock time sure certain half quarter past "
-    "ish later earlier afterwards then soon eventually finally already yet"
+    "ish later earlier afterwards then soon eventually finally already yet back"
 )
 GENERIC_WORDS: frozenset[str] = frozenset(_GENERIC_TEXT.split())
 # Engine stopwords that name the action of an event: "took a snapshot" and "restored the
@@ -157,9 +161,11 @@ def usable_quantities(text: str, quantities: list[Quantity]) -> list[Quantity]:
 
 
 def _neutral(text: str) -> str:
-    """Return ``text`` without hedges, 'not … until', 'not only' and 'fail over' phrases."""
+    """Return ``text`` without hedges, 'not … until', 'not only', 'fail over' phrases and
+    a phrasal 'up' ("filled up" reports no success, unlike "the site was up")."""
     neutral = cues.pattern(cues.HEDGES).sub(" ", _FAIL_OVER.sub("failover", text))
     neutral = _NOT_UNTIL.sub(" ", neutral)
+    neutral = _PHRASAL_UP.sub(r"\1", neutral)
     return _NOT_ONLY.sub(" ", neutral)
 
 
@@ -196,6 +202,8 @@ class ClaimFeatures:
     ends_impact: bool = False
     # The speaker's own experience ("I was paged at 02:07"), see ``_PERSONAL``.
     personal: bool = False
+    # Subject concepts of the clauses that carry a clock time, see ``timed_subjects``.
+    timed: frozenset[str] = frozenset()
 
     @property
     def text(self) -> str:
@@ -227,6 +235,7 @@ def claim_features(
         remedies=remedies_named(claim.text),
         ends_impact=names_ending(claim.text),
         personal=bool(_PERSONAL.match(claim.text)),
+        timed=timed_subjects(claim.text, quantities),
     )
 
 
@@ -239,6 +248,26 @@ def shorten(text: str, limit: int) -> str:
     if " " in cut:
         cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip(" ,;:") + "…"
+
+
+# Where a claim's clauses part: "went down at 23:10 and card payments failed until we rolled
+# it back" puts its time on the outage, not on the rollback.
+_CLAUSE_BREAK = re.compile(
+    r"\s+(?:because|and|but|so|after which|since|while|although|which)\s+|[,;(]|:\s",
+    re.IGNORECASE,
+)
+
+
+def timed_subjects(text: str, quantities: list[Quantity]) -> frozenset[str]:
+    """Return the subject concepts of the clauses of ``text`` that carry a clock time."""
+    times = [q for q in quantities if q.dimension == "time_of_day"]
+    if not times:
+        return frozenset()
+    clauses = _CLAUSE_BREAK.split(_with_digits(text))
+    timed = [c for c in clauses if any(q.text in c for q in times)]
+    if not timed:
+        return frozenset()
+    return frozenset(subject_words(masked_text(" ".join(timed), times)))
 
 
 def format_value(quantity: Quantity) -> str:
