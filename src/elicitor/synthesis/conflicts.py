@@ -10,12 +10,12 @@ disagree with each other here: the interview already raised those.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from elicitor.engine.quantities import same_value
 from elicitor.synthesis.features import (
+    CLAUSE_BREAK,
     ClaimFeatures,
     claim_polarity,
     format_value,
@@ -247,11 +247,6 @@ def account_disagreement(members: Sequence[Sequence[ClaimFeatures]]) -> Found | 
     return Found("account", points, detail, positions)
 
 
-# A claim's main clause ends where a reason, a consequence or a second clause starts.
-_CLAUSE_END = re.compile(
-    r"\s+(?:because|and|but|so|after which|since|while|although|which)\s+|[,;:(]",
-    re.IGNORECASE,
-)
 HEAD_MIN_SIMILARITY = 0.6
 
 
@@ -309,7 +304,8 @@ def head_polarity_disagreements(
 
 
 def _head(item: ClaimFeatures, point: int) -> _Head | None:
-    text = _CLAUSE_END.split(item.text, maxsplit=1)[0].strip()
+    # The main clause ends where a reason, a consequence or a second clause starts.
+    text = CLAUSE_BREAK.split(item.text, maxsplit=1)[0].strip()
     if not text or item.scoped or not states_outcome(text):
         return None
     subjects = frozenset(subject_words(text))

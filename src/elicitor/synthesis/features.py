@@ -252,7 +252,7 @@ def shorten(text: str, limit: int) -> str:
 
 # Where a claim's clauses part: "went down at 23:10 and card payments failed until we rolled
 # it back" puts its time on the outage, not on the rollback.
-_CLAUSE_BREAK = re.compile(
+CLAUSE_BREAK = re.compile(
     r"\s+(?:because|and|but|so|after which|since|while|although|which)\s+|[,;(]|:\s",
     re.IGNORECASE,
 )
@@ -263,7 +263,7 @@ def timed_subjects(text: str, quantities: list[Quantity]) -> frozenset[str]:
     times = [q for q in quantities if q.dimension == "time_of_day"]
     if not times:
         return frozenset()
-    clauses = _CLAUSE_BREAK.split(_with_digits(text))
+    clauses = CLAUSE_BREAK.split(_with_digits(text))
     timed = [c for c in clauses if any(q.text in c for q in times)]
     if not timed:
         return frozenset()
