@@ -250,8 +250,8 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:") + "…"
 
 
-# Where a claim's clauses part: "went down at 23:10 and card payments failed until we rolled
-# it back" puts its time on the outage, not on the rollback.
+# Clause boundaries of a claim: "went down at 23:10 and card payments failed until we
+# rolled it back" puts its time on the outage, not on the rollback.
 CLAUSE_BREAK = re.compile(
     r"\s+(?:because|and|but|so|after which|since|while|although|which)\s+|[,;(]|:\s",
     re.IGNORECASE,

@@ -95,12 +95,13 @@ NO_EFFECT_CUES: tuple[str, ...] = (
 
 
 def remedies_named(text: str) -> frozenset[str]:
-    """Return the remedies ``text`` names, or none when it says the remedy had no effect."""
+    """Return the remedies ``text`` names, or none when it reports that the remedy had no
+    effect."""
     if cues.find(NO_EFFECT_CUES, text):
         return frozenset()
     return frozenset(name for name, words in REMEDIES.items() if cues.find(words, text))
 
 
 def names_ending(text: str) -> bool:
-    """Tell whether ``text`` says something ended or resolved the impact."""
+    """Tell whether ``text`` reports that something ended or resolved the impact."""
     return bool(cues.find(ENDING_CUES, text))

@@ -100,7 +100,7 @@ def plan_round2(synthesis: Synthesis, *, names: bool) -> dict[str, list[SeededQu
         answered = {f.participant for f in disagreement.followups if f.outcome != "unclear"}
         for participant in disagreement.participants:
             if participant in answered:
-                # Their answer stands; the disagreement waits for the others.
+                # Their answer is final; the disagreement now waits for the others.
                 continue
             own = [
                 s
